@@ -1,0 +1,12 @@
+//! graceflow: declarative batch workflows for GraceDB uploads and annotations.
+//!
+//! The crate is layered so that data flows one way: [`gracedb`] is the typed client every
+//! workflow goes through, [`sandbox`] is a GraceDB-compatible server used by tests and by new
+//! users, [`ligolw`] reads the LIGO_LW files pipelines upload, and [`gps`] converts times.
+
+pub mod auth;
+pub mod cli;
+pub mod gps;
+pub mod gracedb;
+pub mod ligolw;
+pub mod sandbox;
