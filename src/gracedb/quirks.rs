@@ -12,6 +12,19 @@ pub const EVENT_FILE_FIELD: &str = "eventFile";
 /// Multipart part name of a log's attached file (client §4.3).
 pub const LOG_FILE_FIELD: &str = "upload";
 
+/// The MIME type Python's `mimetypes.guess_type` gives a file name, ignoring a compression
+/// suffix (`.fits.gz` is `image/fits`), with `application/octet-stream` when unknown. The
+/// official client labels uploads this way and the server labels downloads this way.
+pub fn mime_type(file_name: &str) -> &'static str {
+    let inner = file_name.strip_suffix(".gz").unwrap_or(file_name);
+    if inner.ends_with(".fits") {
+        return "image/fits";
+    }
+    mime_guess::from_path(inner)
+        .first_raw()
+        .unwrap_or("application/octet-stream")
+}
+
 /// Booleans go on the wire as Python's `str(bool)` (client §3.2).
 pub fn py_bool(b: bool) -> &'static str {
     if b { "True" } else { "False" }
@@ -160,6 +173,14 @@ mod tests {
         for (x, want) in cases {
             assert_eq!(py_float(x), want, "{x:e}");
         }
+    }
+
+    #[test]
+    fn mime_types_ignore_compression() {
+        assert_eq!(mime_type("bayestar.multiorder.fits.gz"), "image/fits");
+        assert_eq!(mime_type("p_astro.json"), "application/json");
+        assert_eq!(mime_type("coinc.xml"), "text/xml");
+        assert_eq!(mime_type("big.data"), "application/octet-stream");
     }
 
     #[test]

@@ -226,24 +226,17 @@ fn label_expr(
         Ok((if neg { format!("NOT {s}") } else { s }, a))
     };
     ands.push(atom(&first, negated)?);
-    loop {
-        match c.peek() {
-            Some(Token::And) | Some(Token::Or) => {
-                let or = c.next() == Some(Token::Or);
-                let neg = if c.peek() == Some(&Token::Not) {
-                    c.next();
-                    true
-                } else {
-                    false
-                };
-                let name = c.expect_value()?;
-                if or {
-                    ors.push(join(std::mem::take(&mut ands), " AND "));
-                }
-                ands.push(atom(&name, neg)?);
-            }
-            _ => break,
+    while let Some(Token::And | Token::Or) = c.peek() {
+        let or = c.next() == Some(Token::Or);
+        let neg = c.peek() == Some(&Token::Not);
+        if neg {
+            c.next();
         }
+        let name = c.expect_value()?;
+        if or {
+            ors.push(join(std::mem::take(&mut ands), " AND "));
+        }
+        ands.push(atom(&name, neg)?);
     }
     ors.push(join(ands, " AND "));
     Ok(join(ors, " OR "))

@@ -1,0 +1,373 @@
+//! Annotations on events and superevents: logs, files, labels, tags. The two kinds of object
+//! take different URLs, methods and field names for the same thing (client reference §12);
+//! callers pass an [`ObjectId`] and the asymmetries stay here.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use reqwest::Method;
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
+
+use super::client::{Body, Fields, GraceDb, Upload};
+use super::error::{ErrorKind, GraceDbError, transport};
+use super::events::base_name;
+use super::ids::{FileRef, ObjectId};
+use super::models::{Applied, Downloaded, Label, LogEntry, Tag};
+use super::quirks::{LOG_FILE_FIELD, hex, is_already_applied};
+
+/// A log entry to write.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WriteLog {
+    /// The text.
+    pub comment: String,
+    /// A file to attach; it becomes the next version of its base name on the object.
+    pub file: Option<PathBuf>,
+    /// Tags to apply to the entry.
+    pub tags: Vec<String>,
+    /// Display names for the tags: none, or one per tag.
+    pub display_names: Vec<String>,
+    /// A label to apply to the object afterwards.
+    pub label: Option<String>,
+}
+
+fn by_kind<'a>(
+    o: &'a ObjectId,
+    event: &'a str,
+    superevent: &'a str,
+) -> (&'a str, &'a str, &'a str) {
+    match o {
+        ObjectId::Event(g) => (event, "graceid", g.as_str()),
+        ObjectId::Superevent(s) => (superevent, "superevent_id", s.as_str()),
+    }
+}
+
+impl GraceDb {
+    /// Write a log entry: form-encoded without a file, multipart (part `upload`) with one.
+    pub async fn write_log(
+        &self,
+        object: &ObjectId,
+        log: &WriteLog,
+    ) -> Result<LogEntry, GraceDbError> {
+        let (t, k, v) = by_kind(object, "event-log-template", "superevent-log-list-template");
+        let url = self.template(t, &[(k, v)]).await?;
+        let fields = Fields::default()
+            .text("comment", &log.comment)
+            .list("tagname", &log.tags)
+            .list("displayName", &log.display_names)
+            .opt("label", log.label.as_deref());
+        let body = match &log.file {
+            Some(path) => Body::Multipart(
+                fields,
+                Upload {
+                    field: LOG_FILE_FIELD,
+                    path: path.clone(),
+                    file_name: base_name(path),
+                },
+            ),
+            None => Body::Form(fields),
+        };
+        self.json(Method::POST, &url, body).await
+    }
+
+    /// All log entries of an object.
+    pub async fn logs(&self, object: &ObjectId) -> Result<Vec<LogEntry>, GraceDbError> {
+        let (t, k, v) = by_kind(object, "event-log-template", "superevent-log-list-template");
+        let url = self.template(t, &[(k, v)]).await?;
+        let mut page: serde_json::Value = self.json(Method::GET, &url, Body::Empty).await?;
+        // `log` on v1 servers, `logs` on v2 ones (client reference §6.3).
+        let items = match page.get_mut("log") {
+            Some(v) => v.take(),
+            None => page
+                .get_mut("logs")
+                .map(serde_json::Value::take)
+                .unwrap_or_default(),
+        };
+        serde_json::from_value(items)
+            .map_err(|e| self.error("GET", &url, ErrorKind::Decode(e.to_string())))
+    }
+
+    /// One log entry.
+    pub async fn log(&self, object: &ObjectId, n: u32) -> Result<LogEntry, GraceDbError> {
+        let (t, k, v) = by_kind(
+            object,
+            "event-log-detail-template",
+            "superevent-log-detail-template",
+        );
+        let n = n.to_string();
+        let url = self.template(t, &[(k, v), ("N", &n)]).await?;
+        self.json(Method::GET, &url, Body::Empty).await
+    }
+
+    /// The files of an object: name (`X` for the latest, `X,N` for each version) → URL.
+    pub async fn files(&self, object: &ObjectId) -> Result<BTreeMap<String, String>, GraceDbError> {
+        let url = match object {
+            ObjectId::Event(g) => {
+                self.template(
+                    "files-template",
+                    &[("graceid", g.as_str()), ("filename", "")],
+                )
+                .await?
+            }
+            ObjectId::Superevent(s) => {
+                self.template(
+                    "superevent-file-list-template",
+                    &[("superevent_id", s.as_str())],
+                )
+                .await?
+            }
+        };
+        let v: serde_json::Value = self.json(Method::GET, &url, Body::Empty).await?;
+        // v1 answers a flat map; v2 wraps it as {"files": …}.
+        let map = v.get("files").cloned().unwrap_or(v);
+        serde_json::from_value(map)
+            .map_err(|e| self.error("GET", &url, ErrorKind::Decode(e.to_string())))
+    }
+
+    /// Download a file (latest version, or `name,N`) to `dest`, streaming: the file is written
+    /// to a temporary name beside `dest` and renamed when complete, so `dest` never holds a
+    /// partial download. `Content-Encoding` is decoded.
+    pub async fn download(
+        &self,
+        object: &ObjectId,
+        file: &FileRef,
+        dest: &Path,
+    ) -> Result<Downloaded, GraceDbError> {
+        let name = file.to_string();
+        let url = match object {
+            ObjectId::Event(g) => {
+                self.template(
+                    "files-template",
+                    &[("graceid", g.as_str()), ("filename", &name)],
+                )
+                .await?
+            }
+            ObjectId::Superevent(s) => {
+                self.template(
+                    "superevent-file-detail-template",
+                    &[("superevent_id", s.as_str()), ("file_name", &name)],
+                )
+                .await?
+            }
+        };
+        let mut resp = self.send(Method::GET, &url, Body::Empty).await?;
+        let file_err = |path: &Path, source| {
+            self.error(
+                "GET",
+                &url,
+                ErrorKind::File {
+                    path: path.display().to_string(),
+                    source,
+                },
+            )
+        };
+        let tmp = temp_beside(dest);
+        let mut out = tokio::fs::File::create(&tmp)
+            .await
+            .map_err(|e| file_err(&tmp, e))?;
+        let mut hasher = Sha256::new();
+        let mut size = 0u64;
+        let result: Result<(), GraceDbError> = async {
+            while let Some(chunk) = resp
+                .chunk()
+                .await
+                .map_err(|e| self.error("GET", &url, transport(&e)))?
+            {
+                hasher.update(&chunk);
+                size += chunk.len() as u64;
+                out.write_all(&chunk).await.map_err(|e| file_err(&tmp, e))?;
+            }
+            out.flush().await.map_err(|e| file_err(&tmp, e))?;
+            out.sync_all().await.map_err(|e| file_err(&tmp, e))?;
+            Ok(())
+        }
+        .await;
+        drop(out);
+        if let Err(e) = result {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Err(e);
+        }
+        tokio::fs::rename(&tmp, dest)
+            .await
+            .map_err(|e| file_err(dest, e))?;
+        Ok(Downloaded {
+            path: dest.to_owned(),
+            size,
+            sha256: hex(&hasher.finalize()),
+        })
+    }
+
+    /// Apply a label. An already-applied label is not an error: the answer says so.
+    pub async fn add_label(&self, object: &ObjectId, label: &str) -> Result<Applied, GraceDbError> {
+        let result = match object {
+            ObjectId::Event(g) => {
+                let url = self
+                    .template(
+                        "event-label-template",
+                        &[("graceid", g.as_str()), ("label", label)],
+                    )
+                    .await?;
+                // The event API answers 200 with a warning when the label is already there.
+                self.discard(Method::PUT, &url, Body::Empty).await.map(|s| {
+                    if s == 200 {
+                        Applied::AlreadyPresent
+                    } else {
+                        Applied::Added
+                    }
+                })
+            }
+            ObjectId::Superevent(s) => {
+                let url = self
+                    .template(
+                        "superevent-label-list-template",
+                        &[("superevent_id", s.as_str())],
+                    )
+                    .await?;
+                self.discard(
+                    Method::POST,
+                    &url,
+                    Body::Form(Fields::default().text("name", label)),
+                )
+                .await
+                .map(|_| Applied::Added)
+            }
+        };
+        already_applied(result)
+    }
+
+    /// The labels on an object.
+    pub async fn labels(&self, object: &ObjectId) -> Result<Vec<Label>, GraceDbError> {
+        let url = match object {
+            ObjectId::Event(g) => {
+                self.template(
+                    "event-label-template",
+                    &[("graceid", g.as_str()), ("label", "")],
+                )
+                .await?
+            }
+            ObjectId::Superevent(s) => {
+                self.template(
+                    "superevent-label-list-template",
+                    &[("superevent_id", s.as_str())],
+                )
+                .await?
+            }
+        };
+        let mut v: serde_json::Value = self.json(Method::GET, &url, Body::Empty).await?;
+        serde_json::from_value(v["labels"].take())
+            .map_err(|e| self.error("GET", &url, ErrorKind::Decode(e.to_string())))
+    }
+
+    /// Remove a label.
+    pub async fn remove_label(&self, object: &ObjectId, label: &str) -> Result<(), GraceDbError> {
+        let url = match object {
+            ObjectId::Event(g) => {
+                self.template(
+                    "event-label-template",
+                    &[("graceid", g.as_str()), ("label", label)],
+                )
+                .await?
+            }
+            ObjectId::Superevent(s) => {
+                self.template(
+                    "superevent-label-detail-template",
+                    &[("superevent_id", s.as_str()), ("label_name", label)],
+                )
+                .await?
+            }
+        };
+        self.discard(Method::DELETE, &url, Body::Empty).await?;
+        Ok(())
+    }
+
+    /// Tag log entry `n`. An already-present tag is not an error.
+    pub async fn add_tag(
+        &self,
+        object: &ObjectId,
+        n: u32,
+        tag: &str,
+        display_name: Option<&str>,
+    ) -> Result<Applied, GraceDbError> {
+        let n = n.to_string();
+        let result = match object {
+            ObjectId::Event(g) => {
+                let url = self
+                    .template(
+                        "tag-template",
+                        &[("graceid", g.as_str()), ("N", &n), ("tag_name", tag)],
+                    )
+                    .await?;
+                let body = match display_name {
+                    Some(d) => Body::Form(Fields::default().text("displayName", d)),
+                    None => Body::Empty,
+                };
+                self.discard(Method::PUT, &url, body)
+                    .await
+                    .map(|_| Applied::Added)
+            }
+            ObjectId::Superevent(s) => {
+                let url = self
+                    .template(
+                        "superevent-log-tag-list-template",
+                        &[("superevent_id", s.as_str()), ("N", &n)],
+                    )
+                    .await?;
+                let fields = Fields::default()
+                    .text("name", tag)
+                    .opt("displayName", display_name);
+                self.discard(Method::POST, &url, Body::Form(fields))
+                    .await
+                    .map(|_| Applied::Added)
+            }
+        };
+        already_applied(result)
+    }
+
+    /// The tags on log entry `n`.
+    pub async fn tags(&self, object: &ObjectId, n: u32) -> Result<Vec<Tag>, GraceDbError> {
+        let (t, k, v) = by_kind(
+            object,
+            "taglist-template",
+            "superevent-log-tag-list-template",
+        );
+        let n = n.to_string();
+        let url = self.template(t, &[(k, v), ("N", &n)]).await?;
+        let mut v: serde_json::Value = self.json(Method::GET, &url, Body::Empty).await?;
+        serde_json::from_value(v["tags"].take())
+            .map_err(|e| self.error("GET", &url, ErrorKind::Decode(e.to_string())))
+    }
+
+    /// Remove a tag from log entry `n`.
+    pub async fn remove_tag(
+        &self,
+        object: &ObjectId,
+        n: u32,
+        tag: &str,
+    ) -> Result<(), GraceDbError> {
+        let (t, k, v) = by_kind(object, "tag-template", "superevent-log-tag-detail-template");
+        let n = n.to_string();
+        let url = self
+            .template(t, &[(k, v), ("N", &n), ("tag_name", tag)])
+            .await?;
+        self.discard(Method::DELETE, &url, Body::Empty).await?;
+        Ok(())
+    }
+}
+
+/// Turn the server's "already applied" error answers into [`Applied::AlreadyPresent`].
+fn already_applied(r: Result<Applied, GraceDbError>) -> Result<Applied, GraceDbError> {
+    match r {
+        Err(e) if matches!(&e.kind, ErrorKind::Status { status, message, .. } if is_already_applied(*status, message)) => {
+            Ok(Applied::AlreadyPresent)
+        }
+        other => other,
+    }
+}
+
+fn temp_beside(dest: &Path) -> PathBuf {
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    dest.with_file_name(format!(".{name}.part-{:08x}", rand::random::<u32>()))
+}

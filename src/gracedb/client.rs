@@ -1,0 +1,429 @@
+//! The client: configuration, the service root, and the one place requests are sent.
+//!
+//! Every URL comes from the server's root document (`links` and `templates`), fetched once per
+//! client. Each request asks the credential source for the current credential, so a renewed
+//! token is picked up without rebuilding the client. The client never retries: the engine owns
+//! retries, so that one layer decides.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER};
+use reqwest::{Method, Response};
+use serde::de::DeserializeOwned;
+use tokio::sync::OnceCell;
+
+use super::error::{ErrorKind, GraceDbError, server_message, transport};
+use super::models::UserInfo;
+use super::quirks::{mime_type, py_bool, py_float};
+use super::root::ServiceRoot;
+use crate::auth::{Credential, CredentialSource};
+
+/// The `User-Agent` graceflow sends. The server's version gate only inspects agents naming
+/// `gracedb-client`, so this one passes.
+pub const USER_AGENT: &str = concat!("graceflow/", env!("CARGO_PKG_VERSION"));
+
+/// Builds a [`GraceDb`] client.
+#[derive(Debug)]
+pub struct GraceDbBuilder {
+    service_url: String,
+    credential: Arc<dyn CredentialSource>,
+    connect_timeout: Duration,
+    request_timeout: Option<Duration>,
+    read_timeout: Duration,
+}
+
+impl GraceDbBuilder {
+    /// A client for the API root `service_url` (e.g. `https://gracedb-test.ligo.org/api/`),
+    /// anonymous, with a 10 s connect timeout, a 120 s read timeout and no overall limit.
+    pub fn new(service_url: impl Into<String>) -> Self {
+        Self {
+            service_url: service_url.into(),
+            credential: Arc::new(Credential::Anonymous),
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: None,
+            read_timeout: Duration::from_secs(120),
+        }
+    }
+
+    /// Authenticate every request with this credential.
+    pub fn credential(mut self, credential: Credential) -> Self {
+        self.credential = Arc::new(credential);
+        self
+    }
+
+    /// Ask `source` for the credential before each request (for tokens that are renewed).
+    pub fn credential_source(mut self, source: Arc<dyn CredentialSource>) -> Self {
+        self.credential = source;
+        self
+    }
+
+    /// Time allowed to establish a connection.
+    pub fn connect_timeout(mut self, t: Duration) -> Self {
+        self.connect_timeout = t;
+        self
+    }
+
+    /// Time allowed for a whole request, including uploading and downloading the body.
+    /// `None` (the default) sets no limit, so that large files are not cut off.
+    pub fn request_timeout(mut self, t: Option<Duration>) -> Self {
+        self.request_timeout = t;
+        self
+    }
+
+    /// Time allowed without receiving any bytes from the server.
+    pub fn read_timeout(mut self, t: Duration) -> Self {
+        self.read_timeout = t;
+        self
+    }
+
+    /// Build the client. No request is made until the first operation.
+    pub fn build(self) -> Result<GraceDb, GraceDbError> {
+        let mut service_url = self.service_url.trim().to_owned();
+        if !service_url.ends_with('/') {
+            service_url.push('/');
+        }
+        let fail = |message: String| GraceDbError {
+            method: "connect".into(),
+            url: service_url.clone(),
+            kind: ErrorKind::Decode(message),
+        };
+        url::Url::parse(&service_url).map_err(|e| fail(format!("not a URL: {e}")))?;
+        let mut b = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .connect_timeout(self.connect_timeout)
+            .read_timeout(self.read_timeout);
+        if let Some(t) = self.request_timeout {
+            b = b.timeout(t);
+        }
+        let http = b.build().map_err(|e| fail(e.to_string()))?;
+        Ok(GraceDb {
+            http,
+            service_url,
+            credential: self.credential,
+            root: OnceCell::new(),
+        })
+    }
+}
+
+/// A GraceDB client. Cheap to clone; clones share the connection pool and the root document.
+#[derive(Debug, Clone)]
+pub struct GraceDb {
+    http: reqwest::Client,
+    service_url: String,
+    credential: Arc<dyn CredentialSource>,
+    root: OnceCell<Arc<ServiceRoot>>,
+}
+
+/// A request body, in the encodings the official client uses (client reference §3.1).
+#[derive(Debug, Default)]
+pub(crate) enum Body {
+    /// No body at all.
+    #[default]
+    Empty,
+    /// `application/x-www-form-urlencoded`.
+    Form(Fields),
+    /// `multipart/form-data`: the fields, then one file part.
+    Multipart(Fields, Upload),
+}
+
+/// Form fields in order, with the official client's scalar formatting.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(crate) struct Fields(pub Vec<(String, String)>);
+
+impl Fields {
+    pub fn text(mut self, k: &str, v: impl Into<String>) -> Self {
+        self.0.push((k.to_owned(), v.into()));
+        self
+    }
+    pub fn opt(self, k: &str, v: Option<impl Into<String>>) -> Self {
+        match v {
+            Some(v) => self.text(k, v),
+            None => self,
+        }
+    }
+    pub fn bool(self, k: &str, b: bool) -> Self {
+        self.text(k, py_bool(b))
+    }
+    pub fn float(self, k: &str, x: f64) -> Self {
+        self.text(k, py_float(x))
+    }
+    pub fn opt_float(self, k: &str, x: Option<f64>) -> Self {
+        match x {
+            Some(x) => self.float(k, x),
+            None => self,
+        }
+    }
+    /// A list is a repeated field; an empty list sends nothing.
+    pub fn list<S: AsRef<str>>(mut self, k: &str, items: &[S]) -> Self {
+        for i in items {
+            self.0.push((k.to_owned(), i.as_ref().to_owned()));
+        }
+        self
+    }
+}
+
+/// A file part, streamed from disk.
+#[derive(Debug, Clone)]
+pub(crate) struct Upload {
+    /// The part name (`eventFile`, `upload`).
+    pub field: &'static str,
+    /// The file to send.
+    pub path: PathBuf,
+    /// The name the server will store it under.
+    pub file_name: String,
+}
+
+impl GraceDb {
+    /// A builder for the API root `service_url`.
+    pub fn builder(service_url: impl Into<String>) -> GraceDbBuilder {
+        GraceDbBuilder::new(service_url)
+    }
+
+    /// The API root this client talks to.
+    pub fn service_url(&self) -> &str {
+        &self.service_url
+    }
+
+    /// The service root document, fetched on first use and kept.
+    pub async fn root(&self) -> Result<&ServiceRoot, GraceDbError> {
+        let root = self
+            .root
+            .get_or_try_init(|| async {
+                let r: ServiceRoot = self.json(Method::GET, &self.service_url, Body::Empty).await?;
+                if r.templates.is_empty() || r.links.is_empty() {
+                    return Err(self.error(
+                        "GET",
+                        &self.service_url,
+                        ErrorKind::Decode(
+                            "the API root has no links or templates; is this a GraceDB API root (…/api/)?".into(),
+                        ),
+                    ));
+                }
+                Ok(Arc::new(r))
+            })
+            .await?;
+        Ok(root)
+    }
+
+    /// A link from the root document.
+    pub(crate) async fn link(&self, name: &str) -> Result<String, GraceDbError> {
+        let root = self.root().await?;
+        root.link(name).map(str::to_owned).ok_or_else(|| {
+            self.error(
+                "GET",
+                &self.service_url,
+                ErrorKind::MissingTemplate(format!("link {name}")),
+            )
+        })
+    }
+
+    /// A filled URL template from the root document.
+    pub(crate) async fn template(
+        &self,
+        name: &str,
+        values: &[(&str, &str)],
+    ) -> Result<String, GraceDbError> {
+        let root = self.root().await?;
+        root.template(name, values).ok_or_else(|| {
+            self.error(
+                "GET",
+                &self.service_url,
+                ErrorKind::MissingTemplate(format!("template {name}")),
+            )
+        })
+    }
+
+    /// Who the server thinks we are (`AnonymousUser` if it did not accept our credential).
+    pub async fn user_info(&self) -> Result<UserInfo, GraceDbError> {
+        let url = self.link("user-info").await?;
+        self.json(Method::GET, &url, Body::Empty).await
+    }
+
+    pub(crate) fn error(&self, method: &str, url: &str, kind: ErrorKind) -> GraceDbError {
+        GraceDbError {
+            method: method.to_owned(),
+            url: url.to_owned(),
+            kind,
+        }
+    }
+
+    /// Send one request; an answer of 400 or more becomes an error carrying the server's message.
+    pub(crate) async fn send(
+        &self,
+        method: Method,
+        url: &str,
+        body: Body,
+    ) -> Result<Response, GraceDbError> {
+        let m = method.as_str().to_owned();
+        let err = |kind| self.error(&m, url, kind);
+        let mut req = self.http.request(method.clone(), url);
+        match self
+            .credential
+            .credential()
+            .map_err(|e| err(ErrorKind::Credential(e)))?
+        {
+            Credential::Anonymous => {}
+            secret => {
+                if !secure_for_secrets(url) {
+                    return Err(err(ErrorKind::InsecureTransport));
+                }
+                let value = match &secret {
+                    Credential::Bearer(t) => format!("Bearer {}", t.expose()),
+                    Credential::Basic { username, password } => {
+                        use base64::Engine;
+                        let raw = format!("{username}:{}", password.expose());
+                        format!(
+                            "Basic {}",
+                            base64::engine::general_purpose::STANDARD.encode(raw)
+                        )
+                    }
+                    Credential::Anonymous => String::new(),
+                };
+                let mut hv = HeaderValue::from_str(&value).map_err(|_| {
+                    err(ErrorKind::Decode(
+                        "the credential contains characters not allowed in a header".into(),
+                    ))
+                })?;
+                hv.set_sensitive(true);
+                req = req.header(AUTHORIZATION, hv);
+            }
+        }
+        req = match body {
+            Body::Empty => req,
+            Body::Form(f) => req.form(&f.0),
+            Body::Multipart(fields, upload) => {
+                let mut form = reqwest::multipart::Form::new();
+                for (k, v) in fields.0 {
+                    form = form.text(k, v);
+                }
+                let file = tokio::fs::File::open(&upload.path)
+                    .await
+                    .map_err(|source| {
+                        err(ErrorKind::File {
+                            path: upload.path.display().to_string(),
+                            source,
+                        })
+                    })?;
+                let len = file
+                    .metadata()
+                    .await
+                    .map_err(|source| {
+                        err(ErrorKind::File {
+                            path: upload.path.display().to_string(),
+                            source,
+                        })
+                    })?
+                    .len();
+                let stream = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(file));
+                let part = reqwest::multipart::Part::stream_with_length(stream, len)
+                    .file_name(upload.file_name.clone())
+                    .mime_str(mime_type(&upload.file_name))
+                    .map_err(|e| err(ErrorKind::Decode(e.to_string())))?;
+                req.multipart(form.part(upload.field, part))
+            }
+        };
+        let resp = req.send().await.map_err(|e| err(transport(&e)))?;
+        let status = resp.status();
+        if status.as_u16() < 400 {
+            return Ok(resp);
+        }
+        let retry_after = resp
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let text = resp.text().await.unwrap_or_default();
+        Err(err(ErrorKind::Status {
+            status: status.as_u16(),
+            reason: status.canonical_reason().unwrap_or("").to_owned(),
+            message: server_message(&text),
+            retry_after,
+        }))
+    }
+
+    /// Send a request and decode its JSON answer.
+    pub(crate) async fn json<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        url: &str,
+        body: Body,
+    ) -> Result<T, GraceDbError> {
+        let m = method.as_str().to_owned();
+        let resp = self.send(method, url, body).await?;
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| self.error(&m, url, transport(&e)))?;
+        serde_json::from_slice(&bytes).map_err(|e| {
+            let head = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned();
+            self.error(&m, url, ErrorKind::Decode(format!("{e} in {head:?}")))
+        })
+    }
+
+    /// Send a request whose answer body does not matter (204, 202, …), reading it to the end so
+    /// that the connection can be reused and a cut connection is noticed.
+    pub(crate) async fn discard(
+        &self,
+        method: Method,
+        url: &str,
+        body: Body,
+    ) -> Result<u16, GraceDbError> {
+        let m = method.as_str().to_owned();
+        let resp = self.send(method, url, body).await?;
+        let status = resp.status().as_u16();
+        resp.bytes()
+            .await
+            .map_err(|e| self.error(&m, url, transport(&e)))?;
+        Ok(status)
+    }
+}
+
+/// Secrets go over https, or over http to this machine only.
+fn secure_for_secrets(url: &str) -> bool {
+    let Ok(u) = url::Url::parse(url) else {
+        return false;
+    };
+    u.scheme() == "https"
+        || match u.host() {
+            Some(url::Host::Domain(d)) => d == "localhost",
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_need_https_or_loopback() {
+        assert!(secure_for_secrets("https://gracedb.ligo.org/api/"));
+        assert!(secure_for_secrets("http://127.0.0.1:8000/api/"));
+        assert!(secure_for_secrets("http://localhost/api/"));
+        assert!(secure_for_secrets("http://[::1]:8000/api/"));
+        assert!(!secure_for_secrets("http://gracedb.ligo.org/api/"));
+        assert!(!secure_for_secrets("http://10.0.0.1/api/"));
+    }
+
+    #[test]
+    fn fields_use_python_formatting() {
+        let f = Fields::default()
+            .bool("offline", false)
+            .float("t_0", 1e-6)
+            .list("labels", &["INJ", "DQV"])
+            .opt("search", None::<String>);
+        assert_eq!(
+            f.0,
+            vec![
+                ("offline".to_owned(), "False".to_owned()),
+                ("t_0".to_owned(), "1e-06".to_owned()),
+                ("labels".to_owned(), "INJ".to_owned()),
+                ("labels".to_owned(), "DQV".to_owned()),
+            ]
+        );
+    }
+}
