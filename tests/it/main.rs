@@ -1,0 +1,10 @@
+//! Integration tests: the client against the sandbox over loopback, and the command line.
+//! One binary, so that the sandbox harness is compiled once.
+
+mod annotations;
+mod auth;
+mod cli;
+mod events;
+mod faults;
+mod harness;
+mod superevents;
