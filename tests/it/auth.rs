@@ -25,11 +25,8 @@ async fn raw_write(sb: &Sandbox, token: &str) -> (u16, Option<String>, String) {
 #[tokio::test]
 async fn rejected_tokens_leave_the_caller_anonymous_as_on_the_real_server() {
     let sb = Sandbox::start().await;
-    let cases: [(
-        &str,
-        Box<dyn Fn(&mut graceflow::sandbox::TokenRequest)>,
-        &str,
-    ); 4] = [
+    type Mutation = Box<dyn Fn(&mut graceflow::sandbox::TokenRequest)>;
+    let cases: [(&str, Mutation, &str); 4] = [
         ("expired", Box::new(|r| r.lifetime = -60), "token expired"),
         (
             "wrong audience",

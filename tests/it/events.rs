@@ -36,7 +36,7 @@ async fn a_coinc_upload_is_parsed_like_the_server_does() {
     assert_eq!(e.gpstime, Some(1400123456.789013));
     assert_eq!(e.far, Some(1.2087635429874553e-08));
     assert_eq!(e.instruments, "H1,L1");
-    assert_eq!(e.likelihood, Some(21.394728119264532));
+    assert_eq!(e.likelihood, Some(21.39472811926453));
     assert_eq!(e.nevents, Some(2));
     assert_eq!(e.labels, ["INJ", "DQV"]);
     assert_eq!(e.submitter, USER);
