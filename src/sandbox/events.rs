@@ -173,12 +173,19 @@ async fn parse_upload(
     file: &StagedFile,
     pipeline: &str,
     search: Option<&str>,
+    fields: &[(String, String)],
 ) -> Result<Parsed, SandboxError> {
     let path = file.path.clone();
     let (pipeline, search) = (pipeline.to_owned(), search.map(str::to_owned));
+    let fields = fields.to_vec();
     tokio::task::spawn_blocking(move || {
         let bytes = std::fs::read(&path)?;
-        ingest::parse(&pipeline, search.as_deref(), &bytes).map_err(|m| {
+        let upload = ingest::Upload {
+            pipeline: &pipeline,
+            search: search.as_deref(),
+            fields: &fields,
+        };
+        ingest::parse(&upload, &bytes).map_err(|m| {
             SandboxError::new(
                 StatusCode::BAD_REQUEST,
                 ErrorBody::Warnings(vec![format!("Problem creating event ({m})")]),
@@ -279,7 +286,7 @@ async fn create(
     let (Some(group), Some(file), true) = (group, file, errors.is_empty()) else {
         return Err(form_errors(errors));
     };
-    let parsed = parse_upload(&file, &pipeline, search.as_deref()).await?;
+    let parsed = parse_upload(&file, &pipeline, search.as_deref(), &form.fields).await?;
     let offline = parse_bool(form.get("offline"));
     let content_id = form.get("content_id").map(str::to_owned);
     let (json, location) = state
@@ -377,7 +384,13 @@ async fn replace(
             "eventFile: * This field is required.".into(),
         ]));
     };
-    let parsed = parse_upload(&file, &event.pipeline, event.search.as_deref()).await?;
+    let parsed = parse_upload(
+        &file,
+        &event.pipeline,
+        event.search.as_deref(),
+        &form.fields,
+    )
+    .await?;
     state
         .store
         .run(move |db| {

@@ -42,10 +42,32 @@ pub struct SideFile {
     pub comment: &'static str,
 }
 
-/// Parse an upload for `pipeline`. An error is a message for the 400 answer.
-pub fn parse(pipeline: &str, search: Option<&str>, bytes: &[u8]) -> Result<Parsed, String> {
-    match event_kind(pipeline) {
-        EventKind::CoincInspiral => parse_cbc(pipeline, search, bytes),
+/// What the server knows about an upload besides its bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Upload<'a> {
+    /// The pipeline, which decides the parser.
+    pub pipeline: &'a str,
+    /// The search, if given.
+    pub search: Option<&'a str>,
+    /// The other form fields of the request (hardware injections take `instruments` there).
+    pub fields: &'a [(String, String)],
+}
+
+impl Upload<'_> {
+    /// The last value of a form field.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Parse an upload according to its pipeline. An error is a message for the 400 answer.
+pub fn parse(upload: &Upload<'_>, bytes: &[u8]) -> Result<Parsed, String> {
+    match event_kind(upload.pipeline) {
+        EventKind::CoincInspiral => parse_cbc(upload.pipeline, upload.search, bytes),
         _ => Ok(Parsed::default()),
     }
 }
