@@ -27,6 +27,7 @@ mod labels;
 mod logs;
 mod objects;
 mod policy;
+mod preferred;
 mod query;
 mod render;
 mod root;
@@ -107,6 +108,7 @@ fn api_router(state: &AppState) -> Router<AppState> {
         .merge(files::router())
         .merge(signoffs::router())
         .merge(exposure::router())
+        .merge(preferred::router())
         .merge(deprecated::router())
         .fallback(|| async { SandboxError::not_found() })
         .method_not_allowed_fallback(|method: Method| async move {

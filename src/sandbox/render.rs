@@ -113,7 +113,7 @@ pub fn superevent_json(
         "labels": labels,
         "links": links,
         "preferred_event_data": event_json(db, api, &preferred)?,
-        "pipeline_preferred_events": {},
+        "pipeline_preferred_events": super::preferred::by_pipeline(db, api, s)?,
     });
     if anonymous && let Value::Object(m) = &mut out {
         for k in [

@@ -43,6 +43,18 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("taglist-template", "events/{graceid}/log/{N}/tag/"),
     ("tag-template", "events/{graceid}/log/{N}/tag/{tag_name}"),
     ("signoff-list-template", "events/{graceid}/signoff/"),
+    (
+        "update-grbevent-template",
+        "events/{graceid}/update-grbevent/",
+    ),
+    (
+        "superevent-pipeline-preferred-event-list-template",
+        "superevents/{superevent_id}/pipeline_preferred_events/",
+    ),
+    (
+        "superevent-pipeline-preferred-event-detail-template",
+        "superevents/{superevent_id}/pipeline_preferred_events/{graceid}/",
+    ),
     ("superevent-detail-template", "superevents/{superevent_id}/"),
     (
         "superevent-event-list-template",

@@ -107,3 +107,11 @@ CREATE TABLE IF NOT EXISTS signoffs (
     submitter    TEXT NOT NULL,
     PRIMARY KEY (superevent, signoff_type, instrument)
 );
+
+-- Per-pipeline preferred events of a superevent (besides its overall preferred event).
+CREATE TABLE IF NOT EXISTS pipeline_preferred (
+    superevent INTEGER NOT NULL REFERENCES superevents(id),
+    pipeline   TEXT NOT NULL,
+    event      INTEGER NOT NULL REFERENCES events(id),
+    PRIMARY KEY (superevent, pipeline)
+);

@@ -659,6 +659,11 @@ async fn remove_event(
                 )));
             }
             db.execute("UPDATE events SET superevent = NULL WHERE id = ?1", [e.id])?;
+            // An event that leaves stops being its pipeline's preferred event.
+            db.execute(
+                "DELETE FROM pipeline_preferred WHERE superevent = ?1 AND event = ?2",
+                params![s.id, e.id],
+            )?;
             write_log(db, s.key(), &format!("Removed event: {}", e.graceid), &user.username, None)?;
             write_log(db, e.key(), &format!("Removed from superevent: {}", s.superevent_id), &user.username, None)?;
             Ok(())
