@@ -162,9 +162,13 @@ impl GraceDb {
             )
         };
         let tmp = temp_beside(dest);
-        let mut out = tokio::fs::File::create(&tmp)
-            .await
-            .map_err(|e| file_err(&tmp, e))?;
+        // Buffered: each write to a tokio file is a trip to the blocking pool.
+        let mut out = tokio::io::BufWriter::with_capacity(
+            256 * 1024,
+            tokio::fs::File::create(&tmp)
+                .await
+                .map_err(|e| file_err(&tmp, e))?,
+        );
         let mut hasher = Sha256::new();
         let mut size = 0u64;
         let result: Result<(), GraceDbError> = async {
@@ -178,7 +182,10 @@ impl GraceDb {
                 out.write_all(&chunk).await.map_err(|e| file_err(&tmp, e))?;
             }
             out.flush().await.map_err(|e| file_err(&tmp, e))?;
-            out.sync_all().await.map_err(|e| file_err(&tmp, e))?;
+            out.get_ref()
+                .sync_all()
+                .await
+                .map_err(|e| file_err(&tmp, e))?;
             Ok(())
         }
         .await;

@@ -316,7 +316,9 @@ impl GraceDb {
                         })
                     })?
                     .len();
-                let stream = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(file));
+                let stream = reqwest::Body::wrap_stream(
+                    tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024),
+                );
                 let part = reqwest::multipart::Part::stream_with_length(stream, len)
                     .file_name(upload.file_name.clone())
                     .mime_str(mime_type(&upload.file_name))

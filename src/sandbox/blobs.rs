@@ -85,10 +85,14 @@ impl Blobs {
     }
 }
 
+/// Bytes moved per read or write when streaming files.
+pub const IO_BUFFER: usize = 256 * 1024;
+
 /// Receives an upload chunk by chunk into a temporary file, so that a large file never sits
 /// in memory.
 pub struct StagingWriter {
-    file: tokio::fs::File,
+    // Buffered: each write to a tokio file is a trip to the blocking pool.
+    file: tokio::io::BufWriter<tokio::fs::File>,
     path: PathBuf,
     size: u64,
 }
@@ -99,7 +103,7 @@ impl StagingWriter {
         let path = blobs.temp_path();
         let file = tokio::fs::File::create(&path).await?;
         Ok(Self {
-            file,
+            file: tokio::io::BufWriter::with_capacity(IO_BUFFER, file),
             path,
             size: 0,
         })

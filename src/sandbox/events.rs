@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::annotate::{add_label, write_log};
 use super::api::Api;
 use super::auth::Caller;
-use super::blobs::StagedFile;
+use super::blobs::{Blobs, StagedFile};
 use super::error::{ErrorBody, SandboxError};
 use super::form::FormData;
 use super::ingest::{self, Parsed};
@@ -168,16 +168,25 @@ fn parse_bool(v: Option<&str>) -> bool {
     matches!(v, Some("True" | "true" | "1" | "on"))
 }
 
+/// An upload, parsed, with the files the server derives from it already staged on disk (so
+/// that no file is written while the database is locked).
+struct Ingested {
+    parsed: Parsed,
+    side_files: Vec<(StagedFile, &'static str)>,
+}
+
 /// Read a staged upload and parse it for `pipeline`, off the async runtime.
-async fn parse_upload(
+async fn ingest_upload(
+    blobs: &Blobs,
     file: &StagedFile,
     pipeline: &str,
     search: Option<&str>,
     fields: &[(String, String)],
-) -> Result<Parsed, SandboxError> {
+) -> Result<Ingested, SandboxError> {
     let path = file.path.clone();
     let (pipeline, search) = (pipeline.to_owned(), search.map(str::to_owned));
     let fields = fields.to_vec();
+    let blobs = blobs.clone();
     tokio::task::spawn_blocking(move || {
         let bytes = std::fs::read(&path)?;
         let upload = ingest::Upload {
@@ -185,30 +194,38 @@ async fn parse_upload(
             search: search.as_deref(),
             fields: &fields,
         };
-        ingest::parse(&upload, &bytes).map_err(|m| {
+        let parsed = ingest::parse(&upload, &bytes).map_err(|m| {
             SandboxError::new(
                 StatusCode::BAD_REQUEST,
                 ErrorBody::Warnings(vec![format!("Problem creating event ({m})")]),
             )
-        })
+        })?;
+        let side_files = parsed
+            .side_files
+            .iter()
+            .map(|f| Ok((blobs.stage_bytes(f.name, &f.bytes)?, f.comment)))
+            .collect::<Result<_, SandboxError>>()?;
+        Ok(Ingested { parsed, side_files })
     })
     .await
     .map_err(SandboxError::internal)?
 }
 
-/// Record the upload and the server's own files with their log entries.
+/// Record the upload, the server's own files and its other log entries, in the server's order.
 fn store_upload(
     db: &Db<'_>,
     e: &EventRow,
     upload: &StagedFile,
     upload_comment: &str,
-    parsed: &Parsed,
+    ingested: &Ingested,
     issuer: &str,
 ) -> Result<(), SandboxError> {
     write_log(db, e.key(), upload_comment, issuer, Some(upload))?;
-    for side in &parsed.side_files {
-        let staged = db.blobs.stage_bytes(side.name, &side.bytes)?;
-        write_log(db, e.key(), side.comment, issuer, Some(&staged))?;
+    for (staged, comment) in &ingested.side_files {
+        write_log(db, e.key(), comment, issuer, Some(staged))?;
+    }
+    for comment in &ingested.parsed.logs {
+        write_log(db, e.key(), comment, issuer, None)?;
     }
     Ok(())
 }
@@ -286,12 +303,20 @@ async fn create(
     let (Some(group), Some(file), true) = (group, file, errors.is_empty()) else {
         return Err(form_errors(errors));
     };
-    let parsed = parse_upload(&file, &pipeline, search.as_deref(), &form.fields).await?;
+    let ingested = ingest_upload(
+        state.store.blobs(),
+        &file,
+        &pipeline,
+        search.as_deref(),
+        &form.fields,
+    )
+    .await?;
     let offline = parse_bool(form.get("offline"));
     let content_id = form.get("content_id").map(str::to_owned);
     let (json, location) = state
         .store
         .run(move |db| {
+            let parsed = &ingested.parsed;
             let prefix = graceid_prefix(&group, &pipeline, search.as_deref());
             let likelihood = storable_likelihood(db, parsed.likelihood)?;
             db.prepare_cached(
@@ -317,7 +342,7 @@ async fn create(
             let graceid = format!("{prefix}{id:04}");
             db.execute("UPDATE events SET graceid = ?1 WHERE id = ?2", rusqlite::params![graceid, id])?;
             let e = EventRow::get(db, id)?;
-            store_upload(db, &e, &file, "Original Data", &parsed, &user.username)?;
+            store_upload(db, &e, &file, "Original Data", &ingested, &user.username)?;
             let mut warnings = parsed.warnings.clone();
             for l in &labels {
                 if add_label(db, e.key(), l, &user.username)? {
@@ -384,7 +409,8 @@ async fn replace(
             "eventFile: * This field is required.".into(),
         ]));
     };
-    let parsed = parse_upload(
+    let ingested = ingest_upload(
+        state.store.blobs(),
         &file,
         &event.pipeline,
         event.search.as_deref(),
@@ -394,6 +420,7 @@ async fn replace(
     state
         .store
         .run(move |db| {
+            let parsed = &ingested.parsed;
             let likelihood = storable_likelihood(db, parsed.likelihood)?;
             db.execute(
                 "UPDATE events SET gpstime = ?1, far = ?2, likelihood = ?3, nevents = ?4, instruments = ?5, extra_attributes = ?6, submitter = ?7 WHERE id = ?8",
@@ -408,7 +435,7 @@ async fn replace(
                     event.id
                 ],
             )?;
-            store_upload(db, &event, &file, "Event data replaced by new upload", &parsed, &user.username)
+            store_upload(db, &event, &file, "Event data replaced by new upload", &ingested, &user.username)
         })
         .await?;
     Ok(StatusCode::ACCEPTED.into_response())

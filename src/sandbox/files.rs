@@ -154,7 +154,11 @@ async fn download(
     } else {
         let file = tokio::fs::File::open(&path).await?;
         let len = file.metadata().await?.len();
-        let mut r = Body::from_stream(tokio_util::io::ReaderStream::new(file)).into_response();
+        let mut r = Body::from_stream(tokio_util::io::ReaderStream::with_capacity(
+            file,
+            super::blobs::IO_BUFFER,
+        ))
+        .into_response();
         r.headers_mut()
             .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
         r

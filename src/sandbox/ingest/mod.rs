@@ -1,14 +1,36 @@
-//! What the server learns from an uploaded event file, per pipeline (the translator).
+//! What the server learns from an uploaded event file, per pipeline (the translator,
+//! `gracedb/events/translator.py` `handle_uploaded_data`, and the event subclass chosen in
+//! `gracedb/events/view_logic.py`; server reference §2.3).
 //!
-//! CBC pipelines upload LIGO_LW coinc files, which are parsed for `gpstime`, `far`,
-//! `instruments`, `likelihood`, `nevents` and the `CoincInspiral`/`SingleInspiral` attributes
-//! (server reference §2.3). Other pipelines' files are stored but not parsed: their events keep
-//! null values, which is what the real server gives a pipeline it has no parser for.
+//! One file per upload format, each a pure `parse(upload, bytes)`:
+//! * [`cbc`]: LIGO_LW coinc files of the CBC pipelines;
+//! * [`cwb`]: cWB trigger text (`CWB`, `CWB2G`);
+//! * [`olib`] and [`mly`]: the JSON of oLIB and of MLy/aframe/GWAK;
+//! * [`injection`]: hardware injections (JSON, or a LIGO_LW `sim_inspiral` table);
+//! * [`gcn_json`] and [`voevent`]: external triggers, as a GCN Kafka JSON notice or a VOEvent.
+//!
+//! Pipelines without a parser give a plain event: null values and no extra attributes.
+//!
+//! Errors: [`parse`] returns `Err` only where the real server answers 400 (an unreadable CBC
+//! file; a hardware-injection form field too long for its column). Everywhere else the real
+//! server creates the event even when the file cannot be read, keeping only what it saved
+//! before the exception, and answers 201 with the warning
+//! `Problem scanning data. No alert issued (…)`; the parsers do the same, returning null values
+//! and the warning in [`Parsed::warnings`].
+
+pub mod cbc;
+mod columns;
+pub mod cwb;
+pub mod gcn_json;
+pub mod injection;
+pub mod mly;
+pub mod olib;
+mod python;
+pub mod voevent;
 
 use serde_json::{Map, Value};
 
 use crate::gracedb::vocabulary::{EventKind, event_kind};
-use crate::ligolw;
 
 /// The values extracted from an event file, and the files the server writes beside it.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -29,6 +51,9 @@ pub struct Parsed {
     pub warnings: Vec<String>,
     /// Files the server writes itself, with the comment of the log entry that records each.
     pub side_files: Vec<SideFile>,
+    /// Log entries without a file that the server writes after the side files, in order
+    /// (cWB: links to the coherent event display and to the FITS sky map).
+    pub logs: Vec<String>,
 }
 
 /// A file the server derives from the upload (`event.log`, `coinc.xml`).
@@ -67,74 +92,106 @@ impl Upload<'_> {
 /// Parse an upload according to its pipeline. An error is a message for the 400 answer.
 pub fn parse(upload: &Upload<'_>, bytes: &[u8]) -> Result<Parsed, String> {
     match event_kind(upload.pipeline) {
-        EventKind::CoincInspiral => parse_cbc(upload.pipeline, upload.search, bytes),
-        _ => Ok(Parsed::default()),
+        EventKind::CoincInspiral => cbc::parse(upload, bytes),
+        EventKind::MultiBurst => cwb::parse(upload, bytes),
+        EventKind::Grb => parse_external(upload, bytes),
+        EventKind::SimInspiral => injection::parse(upload, bytes),
+        EventKind::LalInferenceBurst => olib::parse(upload, bytes),
+        EventKind::MlyBurst => mly::parse(upload, bytes),
+        EventKind::Plain => Ok(Parsed::default()),
     }
 }
 
-fn parse_cbc(pipeline: &str, search: Option<&str>, bytes: &[u8]) -> Result<Parsed, String> {
-    let cbc = ligolw::parse_cbc(bytes).map_err(|e| format!("Could not read data ({e})"))?;
-    let mut extra = Map::new();
-    // Without a coinc_inspiral table the server still shows the attributes, empty.
-    let ci = cbc
-        .coinc_inspiral
-        .clone()
-        .unwrap_or_else(ligolw::empty_coinc_inspiral);
-    extra.insert("CoincInspiral".into(), Value::Object(ci));
-    extra.insert(
-        "SingleInspiral".into(),
-        Value::Array(
-            cbc.single_inspirals
-                .iter()
-                .cloned()
-                .map(Value::Object)
-                .collect(),
-        ),
-    );
-    let event_log = event_log(pipeline, search, &cbc);
-    Ok(Parsed {
-        gpstime: cbc.gpstime,
-        far: cbc.far,
-        instruments: cbc.instruments.clone(),
-        likelihood: cbc.likelihood,
-        nevents: cbc.nevents,
-        extra_attributes: extra,
-        warnings: cbc.warnings.clone(),
-        side_files: vec![
-            SideFile {
-                name: "event.log",
-                bytes: event_log.into_bytes(),
-                comment: "Log File Created",
-            },
-            SideFile {
-                name: "coinc.xml",
-                bytes: bytes.to_vec(),
-                comment: "Coinc Table Created",
-            },
-        ],
-    })
+/// External triggers: the newest translator (2.33.1) reads the file as a GCN Kafka JSON
+/// notice and falls back to VOEvent XML only when `json.load` raises `JSONDecodeError`.
+fn parse_external(upload: &Upload<'_>, bytes: &[u8]) -> Result<Parsed, String> {
+    match python::load_json_bytes(bytes) {
+        Err(python::JsonFailure::Decode(_)) => voevent::parse(upload, bytes),
+        _ => gcn_json::parse(upload, bytes),
+    }
 }
 
-/// The `event.log` the translator writes for CBC events.
-fn event_log(pipeline: &str, search: Option<&str>, cbc: &ligolw::CbcEvent) -> String {
-    let ci = cbc.coinc_inspiral.clone().unwrap_or_default();
-    let f = |k: &str| ci.get(k).and_then(Value::as_f64);
-    let i = |k: &str| ci.get(k).and_then(Value::as_i64).unwrap_or(0);
-    let fmt = |x: Option<f64>, p: usize| x.map_or("None".to_owned(), |v| format!("{v:.p$}"));
-    let far = cbc.far.map_or("None".to_owned(), |v| format!("{v:.3e}"));
-    let mut out = String::new();
-    for line in [
-        format!("Pipeline: {pipeline}"),
-        format!("Search: {}", search.unwrap_or("None")),
-        format!("MChirp: {}", fmt(f("mchirp"), 3)),
-        format!("MTot: {}", fmt(f("mass"), 3)),
-        format!("End Time: {}.{:09}", i("end_time"), i("end_time_ns")),
-        format!("SNR: {}", fmt(f("snr"), 3)),
-        format!("IFOs: {}", cbc.instruments),
-        format!("FAR: {far}"),
-    ] {
-        out.push_str(&line);
-        out.push('\n');
+/// A JSON number, or null for NaN and infinities (which JSON cannot carry).
+fn number(x: Option<f64>) -> Value {
+    x.filter(|v| v.is_finite()).map_or(Value::Null, Value::from)
+}
+
+/// A JSON integer or null.
+fn integer(x: Option<i64>) -> Value {
+    x.map_or(Value::Null, Value::from)
+}
+
+/// A JSON string or null.
+fn text(x: Option<&str>) -> Value {
+    x.map_or(Value::Null, Value::from)
+}
+
+/// `extra_attributes` holding one subclass's attributes.
+fn extra(key: &str, attributes: Map<String, Value>) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert(key.to_owned(), Value::Object(attributes));
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn upload(pipeline: &str) -> Upload<'_> {
+        Upload {
+            pipeline,
+            search: None,
+            fields: &[],
+        }
     }
-    out
+
+    #[test]
+    fn plain_pipelines_are_not_parsed() {
+        let p = parse(&upload("Omega"), b"anything at all").unwrap();
+        assert_eq!(p, Parsed::default());
+    }
+
+    #[test]
+    fn external_uploads_pick_json_or_voevent() {
+        // Not JSON: read as a VOEvent, which this is not either.
+        let p = parse(&upload("Fermi"), b"<a/>").unwrap();
+        assert!(p.warnings[0].contains("'version'"), "{:?}", p.warnings);
+        // JSON: read as a Kafka notice.
+        let p = parse(
+            &upload("Fermi"),
+            br#"{"trigger_time": "2024-01-02T03:04:05.5"}"#,
+        )
+        .unwrap();
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        assert!(p.gpstime.is_some());
+    }
+
+    #[test]
+    fn no_parser_panics_on_arbitrary_bytes() {
+        let inputs: Vec<Vec<u8>> = vec![
+            vec![],
+            b"\xff\xfe\x00".to_vec(),
+            b"{".to_vec(),
+            b"[]".to_vec(),
+            b"null".to_vec(),
+            b"<VOEvent version='2.0'><What/></VOEvent>".to_vec(),
+            b"a: b\n:\n".to_vec(),
+            b"start: 1.2.3\n".to_vec(),
+            b"\x1f\x8b\x08\x00".to_vec(),
+            (0u8..=255).collect(),
+        ];
+        for pipeline in [
+            "gstlal",
+            "CWB",
+            "Fermi",
+            "HardwareInjection",
+            "oLIB",
+            "MLy",
+            "X1",
+        ] {
+            for bytes in &inputs {
+                let _ = parse(&upload(pipeline), bytes);
+            }
+        }
+    }
 }
