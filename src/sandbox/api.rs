@@ -26,6 +26,16 @@ impl Api {
         format!("{}{path}", self.root)
     }
 
+    /// The `links` of a list the server answers in one page: `self`, `first` and `last` are all
+    /// the request's URL.
+    pub fn single_page_links(&self) -> serde_json::Value {
+        serde_json::json!({
+            "self": self.request_url,
+            "first": self.request_url,
+            "last": self.request_url,
+        })
+    }
+
     /// The audience a token must name for this server: `scheme://host`, port dropped, as the
     /// official client derives it.
     pub fn audience(headers: &HeaderMap) -> String {

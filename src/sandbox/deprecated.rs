@@ -44,7 +44,7 @@ async fn no_voevents(
         "start": 0,
         "numRows": 0,
         "voevents": [],
-        "links": { "self": api.request_url, "first": api.request_url, "last": api.request_url },
+        "links": api.single_page_links(),
     })))
 }
 

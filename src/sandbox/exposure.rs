@@ -53,7 +53,7 @@ async fn list(
                 "start": 0,
                 "numRows": perms.len(),
                 "permissions": perms,
-                "links": { "self": api.request_url, "first": api.request_url, "last": api.request_url },
+                "links": api.single_page_links(),
             }))
         })
         .await?;

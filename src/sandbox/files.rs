@@ -16,26 +16,29 @@ use super::api::Api;
 use super::auth::Caller;
 use super::error::SandboxError;
 use super::logs::{target, visible_to};
-use super::objects::Kind;
+use super::objects::{Kind, KindMarker, OfEvent, OfSuperevent};
 use super::state::AppState;
 use crate::gracedb::quirks::mime_type;
 
 /// File routes for both kinds of object.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/events/{id}/files", get(list_event))
-        .route("/events/{id}/files/{name}", get(download_event))
-        .route("/superevents/{id}/files", get(list_superevent))
-        .route("/superevents/{id}/files/{name}", get(download_superevent))
+        .route("/events/{id}/files", get(list::<OfEvent>))
+        .route("/events/{id}/files/{name}", get(download::<OfEvent>))
+        .route("/superevents/{id}/files", get(list::<OfSuperevent>))
+        .route(
+            "/superevents/{id}/files/{name}",
+            get(download::<OfSuperevent>),
+        )
 }
 
-async fn list(
-    s: AppState,
-    c: Caller,
+async fn list<K: KindMarker>(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
     api: Api,
-    kind: Kind,
-    id: String,
+    Path(id): Path<String>,
 ) -> Result<Json<Value>, SandboxError> {
+    let kind = K::KIND;
     let v = s
         .store
         .run(move |db| {
@@ -87,13 +90,12 @@ fn content_type(name: &str) -> Option<&'static str> {
     Some(mime_type(name)).filter(|m| *m != "application/octet-stream")
 }
 
-async fn download(
-    s: AppState,
-    c: Caller,
-    kind: Kind,
-    id: String,
-    requested: String,
+async fn download<K: KindMarker>(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path((id, requested)): Path<(String, String)>,
 ) -> Result<Response, SandboxError> {
+    let kind = K::KIND;
     let not_found = move |name: &str| match kind {
         Kind::Event => SandboxError::not_found_string(format!("File {name} not found")),
         Kind::Superevent => SandboxError::not_found(),
@@ -180,37 +182,6 @@ async fn download(
     }
     *resp.status_mut() = StatusCode::OK;
     Ok(resp)
-}
-
-async fn list_event(
-    State(s): State<AppState>,
-    Extension(c): Extension<Caller>,
-    api: Api,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, SandboxError> {
-    list(s, c, api, Kind::Event, id).await
-}
-async fn list_superevent(
-    State(s): State<AppState>,
-    Extension(c): Extension<Caller>,
-    api: Api,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, SandboxError> {
-    list(s, c, api, Kind::Superevent, id).await
-}
-async fn download_event(
-    State(s): State<AppState>,
-    Extension(c): Extension<Caller>,
-    Path((id, name)): Path<(String, String)>,
-) -> Result<Response, SandboxError> {
-    download(s, c, Kind::Event, id, name).await
-}
-async fn download_superevent(
-    State(s): State<AppState>,
-    Extension(c): Extension<Caller>,
-    Path((id, name)): Path<(String, String)>,
-) -> Result<Response, SandboxError> {
-    download(s, c, Kind::Superevent, id, name).await
 }
 
 #[cfg(test)]

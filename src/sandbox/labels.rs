@@ -15,7 +15,7 @@ use super::auth::Caller;
 use super::error::SandboxError;
 use super::form::FormData;
 use super::logs::target;
-use super::objects::Kind;
+use super::objects::{Kind, KindMarker, OfEvent, OfSuperevent};
 use super::render::label_json;
 use super::state::AppState;
 use crate::gracedb::vocabulary::{LABELS, PROTECTED_LABELS};
@@ -26,7 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/events/{id}/labels", get(list_event))
         .route(
             "/events/{id}/labels/{name}",
-            get(get_event).put(put_event).delete(delete_event),
+            get(get_one::<OfEvent>).put(put_event).delete(delete_event),
         )
         .route(
             "/superevents/{id}/labels",
@@ -34,7 +34,7 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/superevents/{id}/labels/{name}",
-            get(get_superevent).delete(delete_superevent),
+            get(get_one::<OfSuperevent>).delete(delete_superevent),
         )
 }
 
@@ -84,14 +84,13 @@ async fn list_superevent(
     Ok(Json(v))
 }
 
-async fn get_one(
-    s: AppState,
-    c: Caller,
+async fn get_one<K: KindMarker>(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
     api: Api,
-    kind: Kind,
-    id: String,
-    name: String,
+    Path((id, name)): Path<(String, String)>,
 ) -> Result<Json<Value>, SandboxError> {
+    let kind = K::KIND;
     let v = s
         .store
         .run(move |db| {
@@ -109,24 +108,6 @@ async fn get_one(
         })
         .await?;
     Ok(Json(v))
-}
-
-async fn get_event(
-    State(s): State<AppState>,
-    Extension(c): Extension<Caller>,
-    api: Api,
-    Path((id, name)): Path<(String, String)>,
-) -> Result<Json<Value>, SandboxError> {
-    get_one(s, c, api, Kind::Event, id, name).await
-}
-
-async fn get_superevent(
-    State(s): State<AppState>,
-    Extension(c): Extension<Caller>,
-    api: Api,
-    Path((id, name)): Path<(String, String)>,
-) -> Result<Json<Value>, SandboxError> {
-    get_one(s, c, api, Kind::Superevent, id, name).await
 }
 
 /// `PUT events/{id}/labels/{name}`: 201 with the JSON string `"{}"`, or 200 with a warning

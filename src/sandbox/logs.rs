@@ -13,7 +13,7 @@ use super::auth::Caller;
 use super::error::SandboxError;
 use super::events::visible_event;
 use super::form::FormData;
-use super::objects::{Kind, ObjectKey};
+use super::objects::{Kind, KindMarker, ObjectKey, OfEvent, OfSuperevent};
 use super::render::log_json;
 use super::state::AppState;
 use super::store::Db;
@@ -24,13 +24,16 @@ use crate::gracedb::vocabulary::LABELS;
 /// Log routes for both kinds of object.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/events/{id}/log", get(list_event).post(write_event))
-        .route("/events/{id}/log/{n}", get(get_event))
+        .route(
+            "/events/{id}/log",
+            get(list::<OfEvent>).post(write::<OfEvent>),
+        )
+        .route("/events/{id}/log/{n}", get(get_one::<OfEvent>))
         .route(
             "/superevents/{id}/logs",
-            get(list_superevent).post(write_superevent),
+            get(list::<OfSuperevent>).post(write::<OfSuperevent>),
         )
-        .route("/superevents/{id}/logs/{n}", get(get_superevent))
+        .route("/superevents/{id}/logs/{n}", get(get_one::<OfSuperevent>))
 }
 
 /// An event or superevent the caller may see, with the ID that appears in its URLs.
@@ -66,13 +69,13 @@ pub fn visible_to(caller: &Caller, log: &LogRow) -> bool {
     caller.is_authenticated() || log.tags.iter().any(|t| t == "public")
 }
 
-async fn list(
-    state: AppState,
-    caller: Caller,
+async fn list<K: KindMarker>(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     api: Api,
-    kind: Kind,
-    id: String,
+    Path(id): Path<String>,
 ) -> Result<Json<Value>, SandboxError> {
+    let kind = K::KIND;
     let v = state
         .store
         .run(move |db| {
@@ -85,7 +88,7 @@ async fn list(
             Ok(json!({
                 "start": 0,
                 "numRows": logs.len(),
-                "links": { "self": api.request_url, "first": api.request_url, "last": api.request_url },
+                "links": api.single_page_links(),
                 "log": logs,
             }))
         })
@@ -93,14 +96,13 @@ async fn list(
     Ok(Json(v))
 }
 
-async fn get_one(
-    state: AppState,
-    caller: Caller,
+async fn get_one<K: KindMarker>(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     api: Api,
-    kind: Kind,
-    id: String,
-    n: String,
+    Path((id, n)): Path<(String, String)>,
 ) -> Result<Json<Value>, SandboxError> {
+    let kind = K::KIND;
     let missing = move || match kind {
         Kind::Event => SandboxError::not_found_string("Log does not exist."),
         Kind::Superevent => SandboxError::not_found(),
@@ -171,14 +173,14 @@ pub fn tagged_message(kind: Kind, n: i64, tag: &str) -> String {
     }
 }
 
-async fn write(
-    state: AppState,
-    caller: Caller,
+async fn write<K: KindMarker>(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     api: Api,
-    kind: Kind,
-    id: String,
+    Path(id): Path<String>,
     mut form: FormData,
 ) -> Result<Response, SandboxError> {
+    let kind = K::KIND;
     let user = caller.user()?.clone();
     let file = form.take_file(LOG_FILE_FIELD);
     let comment = match form.get("comment") {
@@ -233,55 +235,4 @@ async fn write(
         resp.headers_mut().insert(header::LOCATION, v);
     }
     Ok(resp)
-}
-
-async fn list_event(
-    State(s): State<AppState>,
-    Extension(c): Extension<Caller>,
-    api: Api,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, SandboxError> {
-    list(s, c, api, Kind::Event, id).await
-}
-async fn list_superevent(
-    State(s): State<AppState>,
-    Extension(c): Extension<Caller>,
-    api: Api,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, SandboxError> {
-    list(s, c, api, Kind::Superevent, id).await
-}
-async fn get_event(
-    State(s): State<AppState>,
-    Extension(c): Extension<Caller>,
-    api: Api,
-    Path((id, n)): Path<(String, String)>,
-) -> Result<Json<Value>, SandboxError> {
-    get_one(s, c, api, Kind::Event, id, n).await
-}
-async fn get_superevent(
-    State(s): State<AppState>,
-    Extension(c): Extension<Caller>,
-    api: Api,
-    Path((id, n)): Path<(String, String)>,
-) -> Result<Json<Value>, SandboxError> {
-    get_one(s, c, api, Kind::Superevent, id, n).await
-}
-async fn write_event(
-    State(s): State<AppState>,
-    Extension(c): Extension<Caller>,
-    api: Api,
-    Path(id): Path<String>,
-    form: FormData,
-) -> Result<Response, SandboxError> {
-    write(s, c, api, Kind::Event, id, form).await
-}
-async fn write_superevent(
-    State(s): State<AppState>,
-    Extension(c): Extension<Caller>,
-    api: Api,
-    Path(id): Path<String>,
-    form: FormData,
-) -> Result<Response, SandboxError> {
-    write(s, c, api, Kind::Superevent, id, form).await
 }

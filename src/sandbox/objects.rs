@@ -25,6 +25,27 @@ impl Kind {
     }
 }
 
+/// A kind of object chosen at compile time, so that one generic handler serves both the
+/// event and the superevent URL trees (`get(list::<OfEvent>)`).
+pub trait KindMarker: Send + Sync + 'static {
+    /// The kind.
+    const KIND: Kind;
+}
+
+/// [`Kind::Event`] as a type.
+pub struct OfEvent;
+
+/// [`Kind::Superevent`] as a type.
+pub struct OfSuperevent;
+
+impl KindMarker for OfEvent {
+    const KIND: Kind = Kind::Event;
+}
+
+impl KindMarker for OfSuperevent {
+    const KIND: Kind = Kind::Superevent;
+}
+
 /// The row an annotation hangs off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ObjectKey {

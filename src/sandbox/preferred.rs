@@ -78,7 +78,7 @@ async fn list(
                 "start": 0,
                 "numRows": items.len(),
                 "pipeline_preferred_events": items,
-                "links": { "self": api.request_url, "first": api.request_url, "last": api.request_url },
+                "links": api.single_page_links(),
             }))
         })
         .await?;

@@ -581,7 +581,7 @@ async fn members(
                 "start": 0,
                 "numRows": events.len(),
                 "events": events,
-                "links": { "self": api.request_url, "first": api.request_url, "last": api.request_url },
+                "links": api.single_page_links(),
             }))
         })
         .await?;

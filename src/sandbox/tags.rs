@@ -16,7 +16,7 @@ use super::auth::Caller;
 use super::error::{ErrorBody, SandboxError};
 use super::form::FormData;
 use super::logs::{Target, tagged_message, target, visible_to};
-use super::objects::Kind;
+use super::objects::{Kind, KindMarker, OfEvent, OfSuperevent};
 use super::state::AppState;
 use super::store::Db;
 
@@ -24,18 +24,20 @@ use super::store::Db;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/events/{id}/tag", get(all_event_tags))
-        .route("/events/{id}/log/{n}/tag", get(list_event))
+        .route("/events/{id}/log/{n}/tag", get(list::<OfEvent>))
         .route(
             "/events/{id}/log/{n}/tag/{tag}",
-            get(get_event).put(put_event).delete(delete_event),
+            get(get_one::<OfEvent>)
+                .put(put_event)
+                .delete(remove::<OfEvent>),
         )
         .route(
             "/superevents/{id}/logs/{n}/tags",
-            get(list_superevent).post(post_superevent),
+            get(list::<OfSuperevent>).post(post_superevent),
         )
         .route(
             "/superevents/{id}/logs/{n}/tags/{tag}",
-            get(get_superevent).delete(delete_superevent),
+            get(get_one::<OfSuperevent>).delete(remove::<OfSuperevent>),
         )
 }
 
@@ -92,14 +94,13 @@ fn tag_json(
     })
 }
 
-async fn list(
-    s: AppState,
-    c: Caller,
+async fn list<K: KindMarker>(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
     api: Api,
-    kind: Kind,
-    id: String,
-    n: String,
+    Path((id, n)): Path<(String, String)>,
 ) -> Result<Json<Value>, SandboxError> {
+    let kind = K::KIND;
     let v = s
         .store
         .run(move |db| {
@@ -114,13 +115,13 @@ async fn list(
     Ok(Json(v))
 }
 
-async fn get_one(
-    s: AppState,
-    c: Caller,
+async fn get_one<K: KindMarker>(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
     api: Api,
-    kind: Kind,
-    (id, n, tag): (String, String, String),
+    Path((id, n, tag)): Path<(String, String, String)>,
 ) -> Result<Json<Value>, SandboxError> {
+    let kind = K::KIND;
     let v = s
         .store
         .run(move |db| {
@@ -220,12 +221,12 @@ async fn post_superevent(
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }
 
-async fn remove(
-    s: AppState,
-    c: Caller,
-    kind: Kind,
-    (id, n, tag): (String, String, String),
+async fn remove<K: KindMarker>(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path((id, n, tag)): Path<(String, String, String)>,
 ) -> Result<StatusCode, SandboxError> {
+    let kind = K::KIND;
     let user = c.user()?.clone();
     s.store
         .run(move |db| {
@@ -268,51 +269,4 @@ async fn all_event_tags(
         })
         .await?;
     Ok(Json(v))
-}
-
-async fn list_event(
-    State(s): State<AppState>,
-    Extension(c): Extension<Caller>,
-    api: Api,
-    Path((id, n)): Path<(String, String)>,
-) -> Result<Json<Value>, SandboxError> {
-    list(s, c, api, Kind::Event, id, n).await
-}
-async fn list_superevent(
-    State(s): State<AppState>,
-    Extension(c): Extension<Caller>,
-    api: Api,
-    Path((id, n)): Path<(String, String)>,
-) -> Result<Json<Value>, SandboxError> {
-    list(s, c, api, Kind::Superevent, id, n).await
-}
-async fn get_event(
-    State(s): State<AppState>,
-    Extension(c): Extension<Caller>,
-    api: Api,
-    Path(p): Path<(String, String, String)>,
-) -> Result<Json<Value>, SandboxError> {
-    get_one(s, c, api, Kind::Event, p).await
-}
-async fn get_superevent(
-    State(s): State<AppState>,
-    Extension(c): Extension<Caller>,
-    api: Api,
-    Path(p): Path<(String, String, String)>,
-) -> Result<Json<Value>, SandboxError> {
-    get_one(s, c, api, Kind::Superevent, p).await
-}
-async fn delete_event(
-    State(s): State<AppState>,
-    Extension(c): Extension<Caller>,
-    Path(p): Path<(String, String, String)>,
-) -> Result<StatusCode, SandboxError> {
-    remove(s, c, Kind::Event, p).await
-}
-async fn delete_superevent(
-    State(s): State<AppState>,
-    Extension(c): Extension<Caller>,
-    Path(p): Path<(String, String, String)>,
-) -> Result<StatusCode, SandboxError> {
-    remove(s, c, Kind::Superevent, p).await
 }
