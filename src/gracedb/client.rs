@@ -259,36 +259,21 @@ impl GraceDb {
         let m = method.as_str().to_owned();
         let err = |kind| self.error(&m, url, kind);
         let mut req = self.http.request(method.clone(), url);
-        match self
+        let credential = self
             .credential
             .credential()
-            .map_err(|e| err(ErrorKind::Credential(e)))?
-        {
-            Credential::Anonymous => {}
-            secret => {
-                if !secure_for_secrets(url) {
-                    return Err(err(ErrorKind::InsecureTransport));
-                }
-                let value = match &secret {
-                    Credential::Bearer(t) => format!("Bearer {}", t.expose()),
-                    Credential::Basic { username, password } => {
-                        use base64::Engine;
-                        let raw = format!("{username}:{}", password.expose());
-                        format!(
-                            "Basic {}",
-                            base64::engine::general_purpose::STANDARD.encode(raw)
-                        )
-                    }
-                    Credential::Anonymous => String::new(),
-                };
-                let mut hv = HeaderValue::from_str(&value).map_err(|_| {
-                    err(ErrorKind::Decode(
-                        "the credential contains characters not allowed in a header".into(),
-                    ))
-                })?;
-                hv.set_sensitive(true);
-                req = req.header(AUTHORIZATION, hv);
+            .map_err(|e| err(ErrorKind::Credential(e)))?;
+        if let Some(value) = authorization(&credential) {
+            if !secure_for_secrets(url) {
+                return Err(err(ErrorKind::InsecureTransport));
             }
+            let mut hv = HeaderValue::from_str(&value).map_err(|_| {
+                err(ErrorKind::Decode(
+                    "the credential contains characters not allowed in a header".into(),
+                ))
+            })?;
+            hv.set_sensitive(true);
+            req = req.header(AUTHORIZATION, hv);
         }
         req = match body {
             Body::Empty => req,
@@ -380,6 +365,22 @@ impl GraceDb {
             .await
             .map_err(|e| self.error(&m, url, transport(&e)))?;
         Ok(status)
+    }
+}
+
+/// The `Authorization` header value of a credential, `None` for anonymous requests.
+fn authorization(credential: &Credential) -> Option<String> {
+    match credential {
+        Credential::Anonymous => None,
+        Credential::Bearer(t) => Some(format!("Bearer {}", t.expose())),
+        Credential::Basic { username, password } => {
+            use base64::Engine;
+            let raw = format!("{username}:{}", password.expose());
+            Some(format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(raw)
+            ))
+        }
     }
 }
 

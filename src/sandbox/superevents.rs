@@ -78,11 +78,6 @@ fn decimal(v: Option<&str>, errors: &mut Vec<String>) -> Option<f64> {
     Some(round6(x))
 }
 
-/// The server's name for an event's category in its mismatch message.
-fn event_type(c: Category) -> &'static str {
-    c.display()
-}
-
 /// Look an event up for membership, with the serializer's messages.
 fn member_event(db: &Db<'_>, raw: &str) -> Result<EventRow, String> {
     let g = raw.trim().to_ascii_uppercase();
@@ -110,7 +105,7 @@ fn may_join(e: &EventRow, category: Category, current: Option<i64>) -> Result<()
         return Err(format!(
             "Event {} is of type '{}', and cannot be assigned to a superevent of type '{}'",
             e.graceid,
-            event_type(e.category()),
+            e.category().display(),
             category.display()
         ));
     }
@@ -203,8 +198,7 @@ async fn create(
     if preferred.is_none() {
         errors.push("This field is required.".into());
     }
-    if let Some(t) = t_0.filter(|t| !gps_in_range(*t)) {
-        let _ = t;
+    if t_0.is_some_and(|t| !gps_in_range(t)) {
         errors.push("t_0 out of range: we require that 1980-01-01 00:00:00+00:00 <= t_0 < 2080-01-01 00:00:00+00:00".into());
     }
     let events = list_values(&form, "events");
