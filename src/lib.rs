@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod cli;
+pub mod duration;
 pub mod gps;
 pub mod gracedb;
 pub mod ligolw;

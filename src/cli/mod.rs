@@ -1,7 +1,6 @@
 //! The command line: clap structures holding what was typed, and dispatch to the modules that
 //! do the work. Nothing here talks to GraceDB itself.
 
-mod duration;
 pub mod exit;
 mod sandbox;
 

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::duration::parse_seconds;
 use super::exit::Exit;
+use crate::duration::parse_seconds;
 use crate::sandbox::{self, FaultConfig, SandboxConfig, TokenRequest, issuer};
 
 /// The default data directory, shared with `run --server sandbox`.

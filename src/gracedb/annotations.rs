@@ -5,16 +5,15 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use reqwest::Method;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
-use super::client::{Body, Fields, GraceDb, Upload};
+use super::client::GraceDb;
 use super::error::{ErrorKind, GraceDbError, transport};
-use super::events::base_name;
 use super::ids::{FileRef, ObjectId};
 use super::models::{Applied, Downloaded, Label, LogEntry, Tag};
-use super::quirks::{LOG_FILE_FIELD, hex, is_already_applied};
+use super::quirks::{hex, is_already_applied};
+use super::request::Request;
 
 /// A log entry to write.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -31,17 +30,6 @@ pub struct WriteLog {
     pub label: Option<String>,
 }
 
-fn by_kind<'a>(
-    o: &'a ObjectId,
-    event: &'a str,
-    superevent: &'a str,
-) -> (&'a str, &'a str, &'a str) {
-    match o {
-        ObjectId::Event(g) => (event, "graceid", g.as_str()),
-        ObjectId::Superevent(s) => (superevent, "superevent_id", s.as_str()),
-    }
-}
-
 impl GraceDb {
     /// Write a log entry: form-encoded without a file, multipart (part `upload`) with one.
     pub async fn write_log(
@@ -49,32 +37,14 @@ impl GraceDb {
         object: &ObjectId,
         log: &WriteLog,
     ) -> Result<LogEntry, GraceDbError> {
-        let (t, k, v) = by_kind(object, "event-log-template", "superevent-log-list-template");
-        let url = self.template(t, &[(k, v)]).await?;
-        let fields = Fields::default()
-            .text("comment", &log.comment)
-            .list("tagname", &log.tags)
-            .list("displayName", &log.display_names)
-            .opt("label", log.label.as_deref());
-        let body = match &log.file {
-            Some(path) => Body::Multipart(
-                fields,
-                Upload {
-                    field: LOG_FILE_FIELD,
-                    path: path.clone(),
-                    file_name: base_name(path),
-                },
-            ),
-            None => Body::Form(fields),
-        };
-        self.json(Method::POST, &url, body).await
+        self.execute_json(Request::write_log(object, log)).await
     }
 
     /// All log entries of an object.
     pub async fn logs(&self, object: &ObjectId) -> Result<Vec<LogEntry>, GraceDbError> {
-        let (t, k, v) = by_kind(object, "event-log-template", "superevent-log-list-template");
-        let url = self.template(t, &[(k, v)]).await?;
-        let mut page: serde_json::Value = self.json(Method::GET, &url, Body::Empty).await?;
+        let r = Request::logs(object);
+        let url = self.url_for(&r.target).await?;
+        let mut page: serde_json::Value = self.json(r.method, &url, r.body).await?;
         // `log` on v1 servers, `logs` on v2 ones (client reference §6.3).
         let items = match page.get_mut("log") {
             Some(v) => v.take(),
@@ -89,35 +59,14 @@ impl GraceDb {
 
     /// One log entry.
     pub async fn log(&self, object: &ObjectId, n: u32) -> Result<LogEntry, GraceDbError> {
-        let (t, k, v) = by_kind(
-            object,
-            "event-log-detail-template",
-            "superevent-log-detail-template",
-        );
-        let n = n.to_string();
-        let url = self.template(t, &[(k, v), ("N", &n)]).await?;
-        self.json(Method::GET, &url, Body::Empty).await
+        self.execute_json(Request::log(object, n)).await
     }
 
     /// The files of an object: name (`X` for the latest, `X,N` for each version) → URL.
     pub async fn files(&self, object: &ObjectId) -> Result<BTreeMap<String, String>, GraceDbError> {
-        let url = match object {
-            ObjectId::Event(g) => {
-                self.template(
-                    "files-template",
-                    &[("graceid", g.as_str()), ("filename", "")],
-                )
-                .await?
-            }
-            ObjectId::Superevent(s) => {
-                self.template(
-                    "superevent-file-list-template",
-                    &[("superevent_id", s.as_str())],
-                )
-                .await?
-            }
-        };
-        let v: serde_json::Value = self.json(Method::GET, &url, Body::Empty).await?;
+        let r = Request::files(object);
+        let url = self.url_for(&r.target).await?;
+        let v: serde_json::Value = self.json(r.method, &url, r.body).await?;
         // v1 answers a flat map; v2 wraps it as {"files": …}.
         let map = v.get("files").cloned().unwrap_or(v);
         serde_json::from_value(map)
@@ -133,24 +82,7 @@ impl GraceDb {
         file: &FileRef,
         dest: &Path,
     ) -> Result<Downloaded, GraceDbError> {
-        let name = file.to_string();
-        let url = match object {
-            ObjectId::Event(g) => {
-                self.template(
-                    "files-template",
-                    &[("graceid", g.as_str()), ("filename", &name)],
-                )
-                .await?
-            }
-            ObjectId::Superevent(s) => {
-                self.template(
-                    "superevent-file-detail-template",
-                    &[("superevent_id", s.as_str()), ("file_name", &name)],
-                )
-                .await?
-            }
-        };
-        let mut resp = self.send(Method::GET, &url, Body::Empty).await?;
+        let (url, mut resp) = self.execute(Request::download(object, file)).await?;
         let file_err = |path: &Path, source| {
             self.error(
                 "GET",
@@ -206,84 +138,29 @@ impl GraceDb {
 
     /// Apply a label. An already-applied label is not an error: the answer says so.
     pub async fn add_label(&self, object: &ObjectId, label: &str) -> Result<Applied, GraceDbError> {
-        let result = match object {
-            ObjectId::Event(g) => {
-                let url = self
-                    .template(
-                        "event-label-template",
-                        &[("graceid", g.as_str()), ("label", label)],
-                    )
-                    .await?;
-                // The event API answers 200 with a warning when the label is already there.
-                self.discard(Method::PUT, &url, Body::Empty).await.map(|s| {
-                    if s == 200 {
-                        Applied::AlreadyPresent
-                    } else {
-                        Applied::Added
-                    }
-                })
+        let status = self
+            .execute_discard(Request::add_label(object, label))
+            .await;
+        // The event API answers 200 with a warning when the label is already there; the
+        // superevent API answers 400 (see `already_applied`).
+        already_applied(status.map(|s| {
+            if s == 200 && matches!(object, ObjectId::Event(_)) {
+                Applied::AlreadyPresent
+            } else {
+                Applied::Added
             }
-            ObjectId::Superevent(s) => {
-                let url = self
-                    .template(
-                        "superevent-label-list-template",
-                        &[("superevent_id", s.as_str())],
-                    )
-                    .await?;
-                self.discard(
-                    Method::POST,
-                    &url,
-                    Body::Form(Fields::default().text("name", label)),
-                )
-                .await
-                .map(|_| Applied::Added)
-            }
-        };
-        already_applied(result)
+        }))
     }
 
     /// The labels on an object.
     pub async fn labels(&self, object: &ObjectId) -> Result<Vec<Label>, GraceDbError> {
-        let url = match object {
-            ObjectId::Event(g) => {
-                self.template(
-                    "event-label-template",
-                    &[("graceid", g.as_str()), ("label", "")],
-                )
-                .await?
-            }
-            ObjectId::Superevent(s) => {
-                self.template(
-                    "superevent-label-list-template",
-                    &[("superevent_id", s.as_str())],
-                )
-                .await?
-            }
-        };
-        let mut v: serde_json::Value = self.json(Method::GET, &url, Body::Empty).await?;
-        serde_json::from_value(v["labels"].take())
-            .map_err(|e| self.error("GET", &url, ErrorKind::Decode(e.to_string())))
+        self.execute_key(Request::labels(object), "labels").await
     }
 
     /// Remove a label.
     pub async fn remove_label(&self, object: &ObjectId, label: &str) -> Result<(), GraceDbError> {
-        let url = match object {
-            ObjectId::Event(g) => {
-                self.template(
-                    "event-label-template",
-                    &[("graceid", g.as_str()), ("label", label)],
-                )
-                .await?
-            }
-            ObjectId::Superevent(s) => {
-                self.template(
-                    "superevent-label-detail-template",
-                    &[("superevent_id", s.as_str()), ("label_name", label)],
-                )
-                .await?
-            }
-        };
-        self.discard(Method::DELETE, &url, Body::Empty).await?;
+        self.execute_discard(Request::remove_label(object, label))
+            .await?;
         Ok(())
     }
 
@@ -295,53 +172,15 @@ impl GraceDb {
         tag: &str,
         display_name: Option<&str>,
     ) -> Result<Applied, GraceDbError> {
-        let n = n.to_string();
-        let result = match object {
-            ObjectId::Event(g) => {
-                let url = self
-                    .template(
-                        "tag-template",
-                        &[("graceid", g.as_str()), ("N", &n), ("tag_name", tag)],
-                    )
-                    .await?;
-                let body = match display_name {
-                    Some(d) => Body::Form(Fields::default().text("displayName", d)),
-                    None => Body::Empty,
-                };
-                self.discard(Method::PUT, &url, body)
-                    .await
-                    .map(|_| Applied::Added)
-            }
-            ObjectId::Superevent(s) => {
-                let url = self
-                    .template(
-                        "superevent-log-tag-list-template",
-                        &[("superevent_id", s.as_str()), ("N", &n)],
-                    )
-                    .await?;
-                let fields = Fields::default()
-                    .text("name", tag)
-                    .opt("displayName", display_name);
-                self.discard(Method::POST, &url, Body::Form(fields))
-                    .await
-                    .map(|_| Applied::Added)
-            }
-        };
-        already_applied(result)
+        let status = self
+            .execute_discard(Request::add_tag(object, n, tag, display_name))
+            .await;
+        already_applied(status.map(|_| Applied::Added))
     }
 
     /// The tags on log entry `n`.
     pub async fn tags(&self, object: &ObjectId, n: u32) -> Result<Vec<Tag>, GraceDbError> {
-        let (t, k, v) = by_kind(
-            object,
-            "taglist-template",
-            "superevent-log-tag-list-template",
-        );
-        let n = n.to_string();
-        let url = self.template(t, &[(k, v), ("N", &n)]).await?;
-        let mut v: serde_json::Value = self.json(Method::GET, &url, Body::Empty).await?;
-        serde_json::from_value(v["tags"].take())
-            .map_err(|e| self.error("GET", &url, ErrorKind::Decode(e.to_string())))
+        self.execute_key(Request::tags(object, n), "tags").await
     }
 
     /// Remove a tag from log entry `n`.
@@ -351,12 +190,8 @@ impl GraceDb {
         n: u32,
         tag: &str,
     ) -> Result<(), GraceDbError> {
-        let (t, k, v) = by_kind(object, "tag-template", "superevent-log-tag-detail-template");
-        let n = n.to_string();
-        let url = self
-            .template(t, &[(k, v), ("N", &n), ("tag_name", tag)])
+        self.execute_discard(Request::remove_tag(object, n, tag))
             .await?;
-        self.discard(Method::DELETE, &url, Body::Empty).await?;
         Ok(())
     }
 }

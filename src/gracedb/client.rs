@@ -5,7 +5,6 @@
 //! token is picked up without rebuilding the client. The client never retries: the engine owns
 //! retries, so that one layer decides.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,7 +15,8 @@ use tokio::sync::OnceCell;
 
 use super::error::{ErrorKind, GraceDbError, server_message, transport};
 use super::models::UserInfo;
-use super::quirks::{mime_type, py_bool, py_float};
+use super::quirks::mime_type;
+use super::request::{Body, Request, Target};
 use super::root::ServiceRoot;
 use crate::auth::{Credential, CredentialSource};
 
@@ -116,65 +116,6 @@ pub struct GraceDb {
     root: OnceCell<Arc<ServiceRoot>>,
 }
 
-/// A request body, in the encodings the official client uses (client reference §3.1).
-#[derive(Debug, Default)]
-pub(crate) enum Body {
-    /// No body at all.
-    #[default]
-    Empty,
-    /// `application/x-www-form-urlencoded`.
-    Form(Fields),
-    /// `multipart/form-data`: the fields, then one file part.
-    Multipart(Fields, Upload),
-}
-
-/// Form fields in order, with the official client's scalar formatting.
-#[derive(Debug, Default, Clone, PartialEq)]
-pub(crate) struct Fields(pub Vec<(String, String)>);
-
-impl Fields {
-    pub fn text(mut self, k: &str, v: impl Into<String>) -> Self {
-        self.0.push((k.to_owned(), v.into()));
-        self
-    }
-    pub fn opt(self, k: &str, v: Option<impl Into<String>>) -> Self {
-        match v {
-            Some(v) => self.text(k, v),
-            None => self,
-        }
-    }
-    pub fn bool(self, k: &str, b: bool) -> Self {
-        self.text(k, py_bool(b))
-    }
-    pub fn float(self, k: &str, x: f64) -> Self {
-        self.text(k, py_float(x))
-    }
-    pub fn opt_float(self, k: &str, x: Option<f64>) -> Self {
-        match x {
-            Some(x) => self.float(k, x),
-            None => self,
-        }
-    }
-    /// A list is a repeated field; an empty list sends nothing.
-    pub fn list<S: AsRef<str>>(mut self, k: &str, items: &[S]) -> Self {
-        for i in items {
-            self.0.push((k.to_owned(), i.as_ref().to_owned()));
-        }
-        self
-    }
-}
-
-/// A file part, streamed from disk.
-#[derive(Debug, Clone)]
-pub(crate) struct Upload {
-    /// The part name (`eventFile`, `upload`).
-    pub field: &'static str,
-    /// The file to send.
-    pub path: PathBuf,
-    /// The name the server will store it under.
-    pub file_name: String,
-}
-
 impl GraceDb {
     /// A builder for the API root `service_url`.
     pub fn builder(service_url: impl Into<String>) -> GraceDbBuilder {
@@ -207,38 +148,71 @@ impl GraceDb {
         Ok(root)
     }
 
-    /// A link from the root document.
-    pub(crate) async fn link(&self, name: &str) -> Result<String, GraceDbError> {
+    /// The URL of a request's target, from the root document.
+    pub(crate) async fn url_for(&self, target: &Target) -> Result<String, GraceDbError> {
         let root = self.root().await?;
-        root.link(name).map(str::to_owned).ok_or_else(|| {
-            self.error(
-                "GET",
-                &self.service_url,
-                ErrorKind::MissingTemplate(format!("link {name}")),
-            )
-        })
+        let missing =
+            |what: String| self.error("GET", &self.service_url, ErrorKind::MissingTemplate(what));
+        match target {
+            Target::Link { name, query } => {
+                let base = root
+                    .link(name)
+                    .ok_or_else(|| missing(format!("link {name}")))?;
+                if query.is_empty() {
+                    return Ok(base.to_owned());
+                }
+                let mut q = url::form_urlencoded::Serializer::new(String::new());
+                for (k, v) in query {
+                    q.append_pair(k, v);
+                }
+                Ok(format!("{base}?{}", q.finish()))
+            }
+            Target::Template { name, values } => {
+                let values: Vec<(&str, &str)> =
+                    values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                root.template(name, &values)
+                    .ok_or_else(|| missing(format!("template {name}")))
+            }
+        }
     }
 
-    /// A filled URL template from the root document.
-    pub(crate) async fn template(
+    /// Send a request described as data.
+    pub(crate) async fn execute(&self, r: Request) -> Result<(String, Response), GraceDbError> {
+        let url = self.url_for(&r.target).await?;
+        let resp = self.send(r.method, &url, r.body).await?;
+        Ok((url, resp))
+    }
+
+    /// Send a request and decode its JSON answer.
+    pub(crate) async fn execute_json<T: DeserializeOwned>(
         &self,
-        name: &str,
-        values: &[(&str, &str)],
-    ) -> Result<String, GraceDbError> {
-        let root = self.root().await?;
-        root.template(name, values).ok_or_else(|| {
-            self.error(
-                "GET",
-                &self.service_url,
-                ErrorKind::MissingTemplate(format!("template {name}")),
-            )
-        })
+        r: Request,
+    ) -> Result<T, GraceDbError> {
+        let url = self.url_for(&r.target).await?;
+        self.json(r.method, &url, r.body).await
+    }
+
+    /// Send a request whose answer body does not matter; returns the status.
+    pub(crate) async fn execute_discard(&self, r: Request) -> Result<u16, GraceDbError> {
+        let url = self.url_for(&r.target).await?;
+        self.discard(r.method, &url, r.body).await
+    }
+
+    /// Send a request and take one key of its JSON answer.
+    pub(crate) async fn execute_key<T: DeserializeOwned>(
+        &self,
+        r: Request,
+        key: &str,
+    ) -> Result<T, GraceDbError> {
+        let url = self.url_for(&r.target).await?;
+        let mut v: serde_json::Value = self.json(r.method, &url, r.body).await?;
+        serde_json::from_value(v[key].take())
+            .map_err(|e| self.error("GET", &url, ErrorKind::Decode(format!("{key}: {e}"))))
     }
 
     /// Who the server thinks we are (`AnonymousUser` if it did not accept our credential).
     pub async fn user_info(&self) -> Result<UserInfo, GraceDbError> {
-        let url = self.link("user-info").await?;
-        self.json(Method::GET, &url, Body::Empty).await
+        self.execute_json(Request::user_info()).await
     }
 
     pub(crate) fn error(&self, method: &str, url: &str, kind: ErrorKind) -> GraceDbError {
@@ -414,6 +388,7 @@ mod tests {
 
     #[test]
     fn fields_use_python_formatting() {
+        use super::super::request::Fields;
         let f = Fields::default()
             .bool("offline", false)
             .float("t_0", 1e-6)

@@ -2,16 +2,16 @@
 
 use std::path::{Path, PathBuf};
 
-use reqwest::Method;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncReadExt;
 
-use super::client::{Body, Fields, GraceDb, Upload};
+use super::client::GraceDb;
 use super::error::{ErrorKind, GraceDbError};
 use super::ids::GraceId;
 use super::models::Event;
 use super::pages::Pages;
-use super::quirks::{EVENT_FILE_FIELD, content_id};
+use super::quirks::content_id;
+use super::request::Request;
 
 /// What to create an event from.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,7 +49,7 @@ pub(crate) fn base_name(path: &Path) -> String {
 }
 
 /// SHA-256 of a file, read in chunks.
-pub(crate) async fn file_sha256(path: &Path) -> std::io::Result<[u8; 32]> {
+pub async fn file_sha256(path: &Path) -> std::io::Result<[u8; 32]> {
     let mut f = tokio::fs::File::open(path).await?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 256 * 1024];
@@ -67,86 +67,45 @@ impl GraceDb {
     /// Create an event by uploading its file (multipart, part `eventFile`), sending the
     /// `content_id` the official client sends.
     pub async fn create_event(&self, req: &CreateEvent) -> Result<Event, GraceDbError> {
-        let url = self.link("events").await?;
         let digest = file_sha256(&req.file).await.map_err(|source| {
             self.error(
                 "POST",
-                &url,
+                self.service_url(),
                 ErrorKind::File {
                     path: req.file.display().to_string(),
                     source,
                 },
             )
         })?;
-        // Field order as the official client sends it (client reference §4.1).
-        let fields = Fields::default()
-            .text("group", &req.group)
-            .text("pipeline", &req.pipeline)
-            .bool("offline", req.offline)
-            .text("content_id", content_id(&digest))
-            .opt("search", req.search.as_deref())
-            .list("labels", &req.labels);
-        let upload = Upload {
-            field: EVENT_FILE_FIELD,
-            path: req.file.clone(),
-            file_name: base_name(&req.file),
-        };
-        self.json(Method::POST, &url, Body::Multipart(fields, upload))
+        self.execute_json(Request::create_event(req, &content_id(&digest)))
             .await
     }
 
     /// Replace an event's file; the server re-parses it. Only the event's submitter may.
     pub async fn replace_event(&self, graceid: &GraceId, file: &Path) -> Result<(), GraceDbError> {
-        let url = self
-            .template("event-detail-template", &[("graceid", graceid.as_str())])
+        self.execute_discard(Request::replace_event(graceid, file))
             .await?;
-        let upload = Upload {
-            field: EVENT_FILE_FIELD,
-            path: file.to_owned(),
-            file_name: base_name(file),
-        };
-        self.discard(
-            Method::PUT,
-            &url,
-            Body::Multipart(Fields::default(), upload),
-        )
-        .await?;
         Ok(())
     }
 
     /// Get an event.
     pub async fn event(&self, graceid: &GraceId) -> Result<Event, GraceDbError> {
-        let url = self
-            .template("event-detail-template", &[("graceid", graceid.as_str())])
-            .await?;
-        self.json(Method::GET, &url, Body::Empty).await
+        self.execute_json(Request::event(graceid)).await
     }
 
     /// Search events; results are fetched page by page as they are consumed.
     pub async fn search_events(&self, search: &Search) -> Result<Pages<Event>, GraceDbError> {
-        let url = self.search_url("events", search).await?;
-        Ok(Pages::new(self.clone(), url, "events"))
+        self.pages("events", search).await
     }
 
-    /// The first page URL of a search on link `link`, with parameters in the official
-    /// client's order (`query`, `count`, `sort`).
-    pub(crate) async fn search_url(&self, link: &str, s: &Search) -> Result<String, GraceDbError> {
-        let base = self.link(link).await?;
-        let mut q = url::form_urlencoded::Serializer::new(String::new());
-        if !s.query.is_empty() {
-            q.append_pair("query", &s.query);
-        }
-        if let Some(c) = s.page_size {
-            q.append_pair("count", &c.to_string());
-        }
-        if let Some(o) = s.sort.as_deref() {
-            q.append_pair("sort", o);
-        }
-        let q = q.finish();
-        Ok(if q.is_empty() {
-            base
-        } else {
-            format!("{base}?{q}")
-        })
+    /// The pages of a search on link `events` or `superevents`.
+    pub(crate) async fn pages<T: serde::de::DeserializeOwned>(
+        &self,
+        link: &'static str,
+        s: &Search,
+    ) -> Result<Pages<T>, GraceDbError> {
+        let r = Request::search(link, &s.query, s.page_size, s.sort.as_deref());
+        let url = self.url_for(&r.target).await?;
+        Ok(Pages::new(self.clone(), url, link))
     }
 }

@@ -28,21 +28,24 @@ pub mod ids;
 mod models;
 mod pages;
 pub mod quirks;
+pub mod request;
 mod root;
 mod signoffs;
 mod superevents;
+pub mod templates;
 pub mod vocabulary;
 
 pub use annotations::WriteLog;
 pub use category::Category;
 pub use client::{GraceDb, GraceDbBuilder, USER_AGENT};
 pub use error::{ErrorKind, GraceDbError, server_message};
-pub use events::{CreateEvent, Search};
+pub use events::{CreateEvent, Search, file_sha256};
 pub use ids::{FileRef, GraceId, InvalidId, ObjectId, SupereventId};
 pub use models::{
     Applied, Downloaded, Event, Label, LogEntry, Permission, Signoff, Superevent, Tag, UserInfo,
 };
 pub use pages::Pages;
+pub use request::{Body, Fields, Request, Target, Upload};
 pub use root::ServiceRoot;
 pub use signoffs::SignoffKey;
 pub use superevents::{CreateSuperevent, UpdateSuperevent};

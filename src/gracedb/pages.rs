@@ -5,8 +5,9 @@ use std::collections::VecDeque;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 
-use super::client::{Body, GraceDb};
+use super::client::GraceDb;
 use super::error::{ErrorKind, GraceDbError};
+use super::request::Body;
 
 /// Results of a search, fetched a page at a time as they are consumed.
 #[derive(Debug)]

@@ -1,11 +1,10 @@
 //! Signoffs on superevents (operator and advocate), client reference §4.5.
 
-use reqwest::Method;
-
-use super::client::{Body, Fields, GraceDb};
+use super::client::GraceDb;
 use super::error::{ErrorKind, GraceDbError};
 use super::ids::SupereventId;
 use super::models::Signoff;
+use super::request::Request;
 
 /// Which signoff: its type and, for operators, the instrument.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,7 +17,7 @@ pub struct SignoffKey {
 
 impl SignoffKey {
     /// The type code: the official client accepts codes or display names and sends codes.
-    fn code(&self) -> &str {
+    pub fn code(&self) -> &str {
         match self.signoff_type.to_ascii_lowercase().as_str() {
             "operator" | "op" => "OP",
             "advocate" | "adv" => "ADV",
@@ -32,7 +31,8 @@ impl SignoffKey {
     }
 }
 
-fn status_code(s: &str) -> &str {
+/// A status code from a code or a display name (`ok`, `OKAY` → `OK`).
+pub(crate) fn status_code(s: &str) -> &str {
     match s.to_ascii_lowercase().as_str() {
         "ok" | "okay" => "OK",
         "no" | "not okay" => "NO",
@@ -49,19 +49,8 @@ impl GraceDb {
         status: &str,
         comment: &str,
     ) -> Result<Signoff, GraceDbError> {
-        let url = self
-            .template(
-                "superevent-signoff-list-template",
-                &[("superevent_id", id.as_str())],
-            )
-            .await?;
-        // `instrument` is always sent, empty for advocates, as the official client does.
-        let fields = Fields::default()
-            .text("signoff_type", key.code())
-            .text("instrument", &key.instrument)
-            .text("comment", comment)
-            .text("status", status_code(status));
-        self.json(Method::POST, &url, Body::Form(fields)).await
+        self.execute_json(Request::create_signoff(id, key, status, comment))
+            .await
     }
 
     /// Change a signoff's status or comment.
@@ -72,37 +61,20 @@ impl GraceDb {
         status: Option<&str>,
         comment: Option<&str>,
     ) -> Result<Signoff, GraceDbError> {
-        let ti = key.typeinst();
-        let url = self
-            .template(
-                "superevent-signoff-detail-template",
-                &[("superevent_id", id.as_str()), ("typeinst", &ti)],
-            )
-            .await?;
         if status.is_none() && comment.is_none() {
             return Err(self.error(
                 "PATCH",
-                &url,
+                self.service_url(),
                 ErrorKind::Unsupported("give a status or a comment to change".into()),
             ));
         }
-        let fields = Fields::default()
-            .opt("status", status.map(status_code))
-            .opt("comment", comment);
-        self.json(Method::PATCH, &url, Body::Form(fields)).await
+        self.execute_json(Request::update_signoff(id, key, status, comment))
+            .await
     }
 
     /// The signoffs of a superevent.
     pub async fn signoffs(&self, id: &SupereventId) -> Result<Vec<Signoff>, GraceDbError> {
-        let url = self
-            .template(
-                "superevent-signoff-list-template",
-                &[("superevent_id", id.as_str())],
-            )
-            .await?;
-        let mut v: serde_json::Value = self.json(Method::GET, &url, Body::Empty).await?;
-        serde_json::from_value(v["signoffs"].take())
-            .map_err(|e| self.error("GET", &url, ErrorKind::Decode(e.to_string())))
+        self.execute_key(Request::signoffs(id), "signoffs").await
     }
 
     /// Delete a signoff (its request label comes back).
@@ -111,14 +83,8 @@ impl GraceDb {
         id: &SupereventId,
         key: &SignoffKey,
     ) -> Result<(), GraceDbError> {
-        let ti = key.typeinst();
-        let url = self
-            .template(
-                "superevent-signoff-detail-template",
-                &[("superevent_id", id.as_str()), ("typeinst", &ti)],
-            )
+        self.execute_discard(Request::delete_signoff(id, key))
             .await?;
-        self.discard(Method::DELETE, &url, Body::Empty).await?;
         Ok(())
     }
 }

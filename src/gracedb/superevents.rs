@@ -1,14 +1,13 @@
 //! Superevent operations: create, get, update, search, membership, confirmation, exposure.
 
-use reqwest::Method;
-
 use super::category::Category;
-use super::client::{Body, Fields, GraceDb};
+use super::client::GraceDb;
 use super::error::GraceDbError;
 use super::events::Search;
 use super::ids::{GraceId, SupereventId};
 use super::models::{Permission, Superevent};
 use super::pages::Pages;
+use super::request::Request;
 
 /// What to create a superevent from.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,30 +53,12 @@ impl GraceDb {
         &self,
         req: &CreateSuperevent,
     ) -> Result<Superevent, GraceDbError> {
-        let url = self.link("superevents").await?;
-        let fields = Fields::default()
-            .float("t_start", req.t_start)
-            .float("t_0", req.t_0)
-            .float("t_end", req.t_end)
-            .text("preferred_event", req.preferred_event.as_str())
-            .text("category", req.category.code())
-            .list(
-                "events",
-                &req.events.iter().map(GraceId::as_str).collect::<Vec<_>>(),
-            )
-            .list("labels", &req.labels);
-        self.json(Method::POST, &url, Body::Form(fields)).await
+        self.execute_json(Request::create_superevent(req)).await
     }
 
     /// Get a superevent, by S ID or GW ID.
     pub async fn superevent(&self, id: &SupereventId) -> Result<Superevent, GraceDbError> {
-        let url = self
-            .template(
-                "superevent-detail-template",
-                &[("superevent_id", id.as_str())],
-            )
-            .await?;
-        self.json(Method::GET, &url, Body::Empty).await
+        self.execute_json(Request::superevent(id)).await
     }
 
     /// Change a superevent (PATCH). The server answers 400 if nothing would change.
@@ -86,24 +67,7 @@ impl GraceDb {
         id: &SupereventId,
         u: &UpdateSuperevent,
     ) -> Result<Superevent, GraceDbError> {
-        let url = self
-            .template(
-                "superevent-detail-template",
-                &[("superevent_id", id.as_str())],
-            )
-            .await?;
-        let fields = Fields::default()
-            .opt_float("t_start", u.t_start)
-            .opt_float("t_0", u.t_0)
-            .opt_float("t_end", u.t_end)
-            .opt(
-                "preferred_event",
-                u.preferred_event.as_ref().map(GraceId::as_str),
-            )
-            .opt("em_type", u.em_type.as_deref())
-            .opt_float("time_coinc_far", u.time_coinc_far)
-            .opt_float("space_coinc_far", u.space_coinc_far);
-        self.json(Method::PATCH, &url, Body::Form(fields)).await
+        self.execute_json(Request::update_superevent(id, u)).await
     }
 
     /// Search superevents; a query without a category term finds Production ones only.
@@ -111,8 +75,7 @@ impl GraceDb {
         &self,
         search: &Search,
     ) -> Result<Pages<Superevent>, GraceDbError> {
-        let url = self.search_url("superevents", search).await?;
-        Ok(Pages::new(self.clone(), url, "superevents"))
+        self.pages("superevents", search).await
     }
 
     /// Add an event to a superevent.
@@ -121,14 +84,8 @@ impl GraceDb {
         id: &SupereventId,
         graceid: &GraceId,
     ) -> Result<(), GraceDbError> {
-        let url = self
-            .template(
-                "superevent-event-list-template",
-                &[("superevent_id", id.as_str())],
-            )
+        self.execute_discard(Request::add_event_to_superevent(id, graceid))
             .await?;
-        let fields = Fields::default().text("event", graceid.as_str());
-        self.discard(Method::POST, &url, Body::Form(fields)).await?;
         Ok(())
     }
 
@@ -138,16 +95,8 @@ impl GraceDb {
         id: &SupereventId,
         graceid: &GraceId,
     ) -> Result<(), GraceDbError> {
-        let url = self
-            .template(
-                "superevent-event-detail-template",
-                &[
-                    ("superevent_id", id.as_str()),
-                    ("graceid", graceid.as_str()),
-                ],
-            )
+        self.execute_discard(Request::remove_event_from_superevent(id, graceid))
             .await?;
-        self.discard(Method::DELETE, &url, Body::Empty).await?;
         Ok(())
     }
 
@@ -157,58 +106,24 @@ impl GraceDb {
         id: &SupereventId,
         gw_id: Option<&str>,
     ) -> Result<Superevent, GraceDbError> {
-        let url = self
-            .template(
-                "superevent-confirm-as-gw-template",
-                &[("superevent_id", id.as_str())],
-            )
-            .await?;
-        let body = match gw_id {
-            Some(g) => Body::Form(Fields::default().text("gw_id", g)),
-            None => Body::Empty,
-        };
-        self.json(Method::POST, &url, body).await
+        self.execute_json(Request::confirm_as_gw(id, gw_id)).await
     }
 
     /// Make a superevent public (idempotent).
     pub async fn expose(&self, id: &SupereventId) -> Result<Vec<Permission>, GraceDbError> {
-        self.modify_permissions(id, "expose").await
+        self.execute_json(Request::modify_permissions(id, "expose"))
+            .await
     }
 
     /// Make a superevent internal again (idempotent).
     pub async fn hide(&self, id: &SupereventId) -> Result<Vec<Permission>, GraceDbError> {
-        self.modify_permissions(id, "hide").await
-    }
-
-    async fn modify_permissions(
-        &self,
-        id: &SupereventId,
-        action: &str,
-    ) -> Result<Vec<Permission>, GraceDbError> {
-        let url = self
-            .template(
-                "superevent-permission-modify-template",
-                &[("superevent_id", id.as_str())],
-            )
-            .await?;
-        self.json(
-            Method::POST,
-            &url,
-            Body::Form(Fields::default().text("action", action)),
-        )
-        .await
+        self.execute_json(Request::modify_permissions(id, "hide"))
+            .await
     }
 
     /// The group permissions on a superevent.
     pub async fn permissions(&self, id: &SupereventId) -> Result<Vec<Permission>, GraceDbError> {
-        let url = self
-            .template(
-                "superevent-permission-list-template",
-                &[("superevent_id", id.as_str())],
-            )
-            .await?;
-        let mut v: serde_json::Value = self.json(Method::GET, &url, Body::Empty).await?;
-        serde_json::from_value(v["permissions"].take())
-            .map_err(|e| self.error("GET", &url, super::error::ErrorKind::Decode(e.to_string())))
+        self.execute_key(Request::permissions(id), "permissions")
+            .await
     }
 }

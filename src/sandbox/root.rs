@@ -8,6 +8,7 @@ use super::api::Api;
 use super::auth::Caller;
 use super::error::SandboxError;
 use super::state::AppState;
+use crate::gracedb::templates::{LINKS, TEMPLATES};
 use crate::gracedb::vocabulary as vocab;
 
 /// The version the root document reports.
@@ -20,119 +21,6 @@ pub fn router() -> Router<AppState> {
         .route("/user-info", get(user_info))
         .route("/tag", get(tag_list))
 }
-
-/// Template names and their paths under the root (server reference §1; event templates from
-/// the events URL conf, superevent ones from `url_templates.py`).
-const TEMPLATES: &[(&str, &str)] = &[
-    ("event-detail-template", "events/{graceid}"),
-    ("event-log-template", "events/{graceid}/log/"),
-    ("event-log-detail-template", "events/{graceid}/log/{N}"),
-    ("voevent-list-template", "events/{graceid}/voevent/"),
-    ("voevent-detail-template", "events/{graceid}/voevent/{N}"),
-    (
-        "emobservation-list-template",
-        "events/{graceid}/emobservation/",
-    ),
-    (
-        "emobservation-detail-template",
-        "events/{graceid}/emobservation/{N}",
-    ),
-    ("embb-event-log-template", "events/{graceid}/embb/"),
-    ("event-label-template", "events/{graceid}/labels/{label}"),
-    ("files-template", "events/{graceid}/files/{filename}"),
-    ("taglist-template", "events/{graceid}/log/{N}/tag/"),
-    ("tag-template", "events/{graceid}/log/{N}/tag/{tag_name}"),
-    ("signoff-list-template", "events/{graceid}/signoff/"),
-    (
-        "update-grbevent-template",
-        "events/{graceid}/update-grbevent/",
-    ),
-    (
-        "superevent-pipeline-preferred-event-list-template",
-        "superevents/{superevent_id}/pipeline_preferred_events/",
-    ),
-    (
-        "superevent-pipeline-preferred-event-detail-template",
-        "superevents/{superevent_id}/pipeline_preferred_events/{graceid}/",
-    ),
-    ("superevent-detail-template", "superevents/{superevent_id}/"),
-    (
-        "superevent-event-list-template",
-        "superevents/{superevent_id}/events/",
-    ),
-    (
-        "superevent-event-detail-template",
-        "superevents/{superevent_id}/events/{graceid}/",
-    ),
-    (
-        "superevent-label-list-template",
-        "superevents/{superevent_id}/labels/",
-    ),
-    (
-        "superevent-label-detail-template",
-        "superevents/{superevent_id}/labels/{label_name}/",
-    ),
-    (
-        "superevent-log-list-template",
-        "superevents/{superevent_id}/logs/",
-    ),
-    (
-        "superevent-log-detail-template",
-        "superevents/{superevent_id}/logs/{N}/",
-    ),
-    (
-        "superevent-log-tag-list-template",
-        "superevents/{superevent_id}/logs/{N}/tags/",
-    ),
-    (
-        "superevent-log-tag-detail-template",
-        "superevents/{superevent_id}/logs/{N}/tags/{tag_name}/",
-    ),
-    (
-        "superevent-file-list-template",
-        "superevents/{superevent_id}/files/",
-    ),
-    (
-        "superevent-file-detail-template",
-        "superevents/{superevent_id}/files/{file_name}",
-    ),
-    (
-        "superevent-voevent-list-template",
-        "superevents/{superevent_id}/voevents/",
-    ),
-    (
-        "superevent-voevent-detail-template",
-        "superevents/{superevent_id}/voevents/{N}/",
-    ),
-    (
-        "superevent-emobservation-list-template",
-        "superevents/{superevent_id}/emobservations/",
-    ),
-    (
-        "superevent-emobservation-detail-template",
-        "superevents/{superevent_id}/emobservations/{N}/",
-    ),
-    (
-        "superevent-confirm-as-gw-template",
-        "superevents/{superevent_id}/confirm-as-gw/",
-    ),
-    (
-        "superevent-signoff-list-template",
-        "superevents/{superevent_id}/signoffs/",
-    ),
-    (
-        "superevent-signoff-detail-template",
-        "superevents/{superevent_id}/signoffs/{typeinst}/",
-    ),
-    (
-        "superevent-permission-list-template",
-        "superevents/{superevent_id}/permissions/",
-    ),
-    (
-        "superevent-permission-modify-template",
-        "superevents/{superevent_id}/permissions/modify/",
-    ),
-];
 
 fn code_map(pairs: &[(&str, &str)]) -> Value {
     Value::Object(
@@ -150,13 +38,7 @@ async fn root(api: Api) -> Json<Value> {
         .map(|(k, p)| ((*k).to_owned(), Value::from(api.url(p))))
         .collect();
     Json(json!({
-        "links": {
-            "superevents": api.url("superevents/"),
-            "events": api.url("events/"),
-            "self": api.root,
-            "performance": api.url("performance/"),
-            "user-info": api.url("user-info/"),
-        },
+        "links": LINKS.iter().map(|(k, p)| ((*k).to_owned(), Value::from(api.url(p)))).collect::<Map<String, Value>>(),
         "templates": templates,
         "groups": vocab::GROUPS,
         "pipelines": vocab::PIPELINES,
