@@ -257,6 +257,19 @@ impl fmt::Display for FileRef {
     }
 }
 
+/// Bijective base 26: 1 → a, 26 → z, 27 → aa (`gracedb/core/utils.py` `int_to_letters`):
+/// the suffix of superevent IDs, lower case for `S…`, upper case for `GW…`.
+pub fn int_to_letters(mut n: u64) -> String {
+    let mut out = Vec::new();
+    while n > 0 {
+        n -= 1;
+        out.push(b'a' + (n % 26) as u8);
+        n /= 26;
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,6 +302,23 @@ mod tests {
                 .ok()
                 .map(|o| matches!(o, ObjectId::Event(_)));
             assert_eq!(got, expected, "{s}");
+        }
+    }
+
+    #[test]
+    fn letters_are_bijective_base_26() {
+        let cases = [
+            (1, "a"),
+            (26, "z"),
+            (27, "aa"),
+            (28, "ab"),
+            (52, "az"),
+            (53, "ba"),
+            (702, "zz"),
+            (703, "aaa"),
+        ];
+        for (n, s) in cases {
+            assert_eq!(int_to_letters(n), s, "{n}");
         }
     }
 

@@ -23,6 +23,7 @@ use super::state::AppState;
 use super::store::Db;
 use crate::gps::{gps_to_utc, unix_now};
 use crate::gracedb::Category;
+use crate::gracedb::ids::int_to_letters;
 use crate::gracedb::quirks::py_float;
 use crate::gracedb::vocabulary::{LABELS, PROTECTED_LABELS};
 
@@ -110,18 +111,6 @@ fn may_join(e: &EventRow, category: Category, current: Option<i64>) -> Result<()
         ));
     }
     Ok(())
-}
-
-/// Bijective base 26: 1 → a, 26 → z, 27 → aa (`gracedb/core/utils.py` `int_to_letters`).
-pub fn int_to_letters(mut n: u64) -> String {
-    let mut out = Vec::new();
-    while n > 0 {
-        n -= 1;
-        out.push(b'a' + (n % 26) as u8);
-        n /= 26;
-    }
-    out.reverse();
-    String::from_utf8(out).unwrap_or_default()
 }
 
 /// The next number for (scope, date, category), starting at 1.
