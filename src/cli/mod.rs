@@ -1,16 +1,28 @@
 //! The command line: clap structures holding what was typed, and dispatch to the modules that
 //! do the work. Nothing here talks to GraceDB itself.
 
+mod check;
 pub mod exit;
+mod load;
+mod plan;
+mod progress;
+mod report;
+mod run;
 mod sandbox;
 
 use clap::{Parser, Subcommand};
 
 pub use exit::Exit;
 
+use crate::analyze::{Analysis, Vocabulary};
+use crate::servers::Server;
+
 /// Declarative batch workflows for GraceDB uploads and annotations.
+///
+/// Exit codes: 0 done; 1 a permanent failure (bad manifest, refused request: do not retry);
+/// 2 command-line usage; 75 a transient failure (run the same command again to resume).
 #[derive(Debug, Parser)]
-#[command(name = "graceflow", version, about, long_about = None)]
+#[command(name = "graceflow", version, about, long_about)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -18,6 +30,16 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run a manifest; running it again with the same journal resumes it.
+    Run(run::RunArgs),
+    /// Find every problem in manifests without sending anything.
+    Check(check::CheckArgs),
+    /// Show every request a run would send, in order; send nothing.
+    Plan(plan::PlanArgs),
+    /// Say what a run's journal records: every step's status, attempts and IDs.
+    Report(report::ReportArgs),
+    /// Print the manifest JSON Schema.
+    Schema,
     /// Serve a GraceDB-compatible sandbox on loopback (state kept under --data).
     Sandbox(sandbox::SandboxArgs),
 }
@@ -25,6 +47,54 @@ enum Command {
 /// Run the parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
+        Command::Run(a) => run::run(a).await,
+        Command::Check(a) => check::run(a).await,
+        Command::Plan(a) => plan::run(a).await,
+        Command::Report(a) => report::run(a),
+        Command::Schema => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&crate::manifest::schema::manifest_schema())?
+            );
+            Ok(Exit::Success)
+        }
         Command::Sandbox(a) => sandbox::run(a).await,
     }
+}
+
+/// The server a command uses: `--server`, else the manifest's `server:`, else the sandbox.
+fn resolve_server(flag: Option<&str>, a: &Analysis) -> anyhow::Result<Server> {
+    let name = flag
+        .map(str::to_owned)
+        .or_else(|| a.manifest.server.as_ref().map(|s| s.value.clone()));
+    Ok(match name {
+        Some(n) => Server::resolve(&n)?,
+        None => Server::Sandbox,
+    })
+}
+
+/// A server's own vocabulary, read from its root document (read-only).
+async fn server_vocabulary(name: &str) -> anyhow::Result<Vocabulary> {
+    match Server::resolve(name)? {
+        Server::Sandbox => Ok(Vocabulary::snapshot()),
+        Server::Remote { url } => {
+            let client = crate::gracedb::GraceDb::builder(&url).build()?;
+            let root = client.root().await?;
+            Ok(Vocabulary::from_root(root, &url))
+        }
+    }
+}
+
+/// The environment variables expressions may read as `env.*`.
+fn expression_env() -> std::collections::BTreeMap<String, String> {
+    // Credentials never reach expressions, so never a manifest or a journal.
+    const HIDDEN: &[&str] = &["BEARER_TOKEN", "SCITOKEN"];
+    std::env::vars()
+        .filter(|(k, _)| {
+            !HIDDEN.contains(&k.as_str())
+                && !k.contains("TOKEN")
+                && !k.contains("PASSWORD")
+                && !k.contains("SECRET")
+        })
+        .collect()
 }

@@ -56,13 +56,17 @@ pub async fn perform(client: &GraceDb, op: &Op) -> Result<Map<String, Json>, Gra
             event_outputs(&client.event(graceid).await?)
         }
         Op::CreateSuperevent(c) => superevent_outputs(&client.create_superevent(c).await?),
-        Op::UpdateSuperevent { superevent, update } => superevent_outputs(&client.update_superevent(superevent, update).await?),
+        Op::UpdateSuperevent { superevent, update } => {
+            superevent_outputs(&client.update_superevent(superevent, update).await?)
+        }
         Op::AddEvent { superevent, event } => {
             client.add_event_to_superevent(superevent, event).await?;
             Map::new()
         }
         Op::RemoveEvent { superevent, event } => {
-            client.remove_event_from_superevent(superevent, event).await?;
+            client
+                .remove_event_from_superevent(superevent, event)
+                .await?;
             Map::new()
         }
         Op::WriteLog { object, log } => {
@@ -83,15 +87,40 @@ pub async fn perform(client: &GraceDb, op: &Op) -> Result<Map<String, Json>, Gra
             client.remove_label(object, label).await?;
             Map::new()
         }
-        Op::AddTag { object, n, tag, display_name } => applied(client.add_tag(object, *n, tag, display_name.as_deref()).await?),
+        Op::AddTag {
+            object,
+            n,
+            tag,
+            display_name,
+        } => applied(
+            client
+                .add_tag(object, *n, tag, display_name.as_deref())
+                .await?,
+        ),
         Op::RemoveTag { object, n, tag } => {
             client.remove_tag(object, *n, tag).await?;
             Map::new()
         }
-        Op::CreateSignoff { superevent, key, status, comment } => signoff(&client.create_signoff(superevent, key, status, comment).await?),
-        Op::UpdateSignoff { superevent, key, status, comment } => {
-            signoff(&client.update_signoff(superevent, key, status.as_deref(), comment.as_deref()).await?)
-        }
+        Op::CreateSignoff {
+            superevent,
+            key,
+            status,
+            comment,
+        } => signoff(
+            &client
+                .create_signoff(superevent, key, status, comment)
+                .await?,
+        ),
+        Op::UpdateSignoff {
+            superevent,
+            key,
+            status,
+            comment,
+        } => signoff(
+            &client
+                .update_signoff(superevent, key, status.as_deref(), comment.as_deref())
+                .await?,
+        ),
         Op::Expose { superevent } => {
             client.expose(superevent).await?;
             Map::new()
@@ -100,11 +129,23 @@ pub async fn perform(client: &GraceDb, op: &Op) -> Result<Map<String, Json>, Gra
             client.hide(superevent).await?;
             Map::new()
         }
-        Op::ConfirmAsGw { superevent, gw_id } => superevent_outputs(&client.confirm_as_gw(superevent, gw_id.as_deref()).await?),
+        Op::ConfirmAsGw { superevent, gw_id } => {
+            superevent_outputs(&client.confirm_as_gw(superevent, gw_id.as_deref()).await?)
+        }
         Op::GetEvent { graceid } => event_outputs(&client.event(graceid).await?),
-        Op::GetSuperevent { superevent } => superevent_outputs(&client.superevent(superevent).await?),
-        Op::Search { target, query, max_results } => {
-            let search = Search { query: query.clone(), page_size: None, sort: None };
+        Op::GetSuperevent { superevent } => {
+            superevent_outputs(&client.superevent(superevent).await?)
+        }
+        Op::Search {
+            target,
+            query,
+            max_results,
+        } => {
+            let search = Search {
+                query: query.clone(),
+                page_size: None,
+                sort: None,
+            };
             let max = max_results.map(|m| m as usize);
             let (results, ids): (Vec<Json>, Vec<String>) = match target {
                 SearchTarget::Events => client
@@ -113,7 +154,12 @@ pub async fn perform(client: &GraceDb, op: &Op) -> Result<Map<String, Json>, Gra
                     .collect(max)
                     .await?
                     .into_iter()
-                    .map(|e| (serde_json::to_value(&e).unwrap_or_default(), e.graceid.to_string()))
+                    .map(|e| {
+                        (
+                            serde_json::to_value(&e).unwrap_or_default(),
+                            e.graceid.to_string(),
+                        )
+                    })
                     .unzip(),
                 SearchTarget::Superevents => client
                     .search_superevents(&search)
@@ -121,21 +167,37 @@ pub async fn perform(client: &GraceDb, op: &Op) -> Result<Map<String, Json>, Gra
                     .collect(max)
                     .await?
                     .into_iter()
-                    .map(|s| (serde_json::to_value(&s).unwrap_or_default(), s.superevent_id.to_string()))
+                    .map(|s| {
+                        (
+                            serde_json::to_value(&s).unwrap_or_default(),
+                            s.superevent_id.to_string(),
+                        )
+                    })
                     .unzip(),
             };
-            json!({ "count": ids.len(), "ids": ids, "results": results }).as_object().cloned().unwrap_or_default()
+            json!({ "count": ids.len(), "ids": ids, "results": results })
+                .as_object()
+                .cloned()
+                .unwrap_or_default()
         }
         Op::Download { object, file, to } => {
             if let Some(dir) = to.parent().filter(|d| !d.as_os_str().is_empty()) {
-                tokio::fs::create_dir_all(dir).await.map_err(|source| GraceDbError {
-                    method: "GET".into(),
-                    url: client.service_url().to_owned(),
-                    kind: crate::gracedb::ErrorKind::File { path: dir.display().to_string(), source },
-                })?;
+                tokio::fs::create_dir_all(dir)
+                    .await
+                    .map_err(|source| GraceDbError {
+                        method: "GET".into(),
+                        url: client.service_url().to_owned(),
+                        kind: crate::gracedb::ErrorKind::File {
+                            path: dir.display().to_string(),
+                            source,
+                        },
+                    })?;
             }
             let d = client.download(object, file, to).await?;
-            json!({ "path": d.path.display().to_string(), "size": d.size, "sha256": d.sha256 }).as_object().cloned().unwrap_or_default()
+            json!({ "path": d.path.display().to_string(), "size": d.size, "sha256": d.sha256 })
+                .as_object()
+                .cloned()
+                .unwrap_or_default()
         }
     })
 }
@@ -152,20 +214,30 @@ fn signoff(s: &crate::gracedb::Signoff) -> Map<String, Json> {
 pub fn is_transient(e: &GraceDbError) -> bool {
     match &e.kind {
         crate::gracedb::ErrorKind::Transport { .. } => true,
-        crate::gracedb::ErrorKind::Status { status, .. } => matches!(status, 408 | 409 | 429 | 500..=599),
+        crate::gracedb::ErrorKind::Status { status, .. } => {
+            matches!(status, 408 | 409 | 429 | 500..=599)
+        }
         _ => false,
     }
 }
 
 /// A one-line summary of outputs for progress lines: the IDs and numbers people look for.
 pub fn summary(outputs: &Map<String, Json>) -> String {
-    ["graceid", "superevent_id", "gw_id", "N", "file_version", "count", "path"]
-        .iter()
-        .filter_map(|k| match outputs.get(*k) {
-            Some(Json::Null) | None => None,
-            Some(Json::String(s)) => Some(format!("{k}={s}")),
-            Some(v) => Some(format!("{k}={v}")),
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+    [
+        "graceid",
+        "superevent_id",
+        "gw_id",
+        "N",
+        "file_version",
+        "count",
+        "path",
+    ]
+    .iter()
+    .filter_map(|k| match outputs.get(*k) {
+        Some(Json::Null) | None => None,
+        Some(Json::String(s)) => Some(format!("{k}={s}")),
+        Some(v) => Some(format!("{k}={v}")),
+    })
+    .collect::<Vec<_>>()
+    .join(" ")
 }

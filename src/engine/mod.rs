@@ -22,7 +22,10 @@ pub use event::{EngineEvent, Reporter, Silent, StepStatus};
 use crate::analyze::{Analysis, Input};
 use crate::expr::{Context, Evaluator};
 use crate::gracedb::GraceDb;
-use crate::journal::{Intent, Journal, JournalError, JournalWriter, Note, Outcome, OutcomeStatus, Record, utc_now_string};
+use crate::journal::{
+    Intent, Journal, JournalError, JournalWriter, Note, Outcome, OutcomeStatus, Record,
+    utc_now_string,
+};
 use crate::plan::{Op, item_key, truthy};
 
 /// How to run.
@@ -60,9 +63,16 @@ impl Journaling {
     /// Append and sync a record, off the async runtime.
     async fn append(&self, record: Record) -> Result<(), JournalError> {
         let w = self.writer.clone();
-        tokio::task::spawn_blocking(move || w.lock().unwrap_or_else(|p| p.into_inner()).append(&record))
-            .await
-            .unwrap_or_else(|e| Err(JournalError::Io { path: Default::default(), source: std::io::Error::other(e.to_string()) }))
+        tokio::task::spawn_blocking(move || {
+            w.lock().unwrap_or_else(|p| p.into_inner()).append(&record)
+        })
+        .await
+        .unwrap_or_else(|e| {
+            Err(JournalError::Io {
+                path: Default::default(),
+                source: std::io::Error::other(e.to_string()),
+            })
+        })
     }
 
     /// A completed outcome from an earlier run.
@@ -131,7 +141,10 @@ impl Shared {
     fn context(&self, outputs: &BTreeMap<String, Json>) -> Context {
         Context {
             vars: self.vars.clone(),
-            steps: outputs.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            steps: outputs
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
             item: None,
             env: self.env.clone(),
         }
@@ -145,7 +158,12 @@ impl Shared {
     }
 
     /// One action: an item of a `for_each`, or the whole step.
-    async fn action(&self, step: usize, ctx: &Context, item: Option<String>) -> Result<Result<Map<String, Json>, (String, bool)>, EngineError> {
+    async fn action(
+        &self,
+        step: usize,
+        ctx: &Context,
+        item: Option<String>,
+    ) -> Result<Result<Map<String, Json>, (String, bool)>, EngineError> {
         let s = &self.analysis.manifest.steps[step];
         let id = s.id.value.as_str();
         if let Some(o) = self.journal.done(id, item.as_deref()) {
@@ -161,7 +179,11 @@ impl Shared {
         };
         let attempt = self.journal.attempts(id, item.as_deref()) + 1;
         let started = (Instant::now(), utc_now_string());
-        let _permit = self.permits.acquire().await.expect("the semaphore is never closed");
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .expect("the semaphore is never closed");
         let request = op.request("");
         self.reporter.event(&EngineEvent::RequestSent {
             step: id.to_owned(),
@@ -171,16 +193,28 @@ impl Shared {
         if op.is_write() {
             let summary = crate::plan::describe(&op).await;
             self.journal
-                .append(Record::Intent(Intent { step: id.to_owned(), item: item.clone(), attempt, at: utc_now_string(), request: summary }))
+                .append(Record::Intent(Intent {
+                    step: id.to_owned(),
+                    item: item.clone(),
+                    attempt,
+                    at: utc_now_string(),
+                    request: summary,
+                }))
                 .await?;
         }
-        let timeout = s.timeout.as_ref().or(self.analysis.manifest.defaults.timeout.as_ref()).map(|t| t.value);
+        let timeout = s
+            .timeout
+            .as_ref()
+            .or(self.analysis.manifest.defaults.timeout.as_ref())
+            .map(|t| t.value);
         let result = match timeout {
             Some(t) => match tokio::time::timeout(t, perform(&self.client, &op)).await {
                 Ok(r) => r.map_err(|e| (e.to_string(), is_transient(&e))),
                 Err(_) => Err((format!("timed out after {}", humanize(t)), true)),
             },
-            None => perform(&self.client, &op).await.map_err(|e| (e.to_string(), is_transient(&e))),
+            None => perform(&self.client, &op)
+                .await
+                .map_err(|e| (e.to_string(), is_transient(&e))),
         };
         let (status, outputs, error) = match &result {
             Ok(o) => (OutcomeStatus::Done, o.clone(), None),
@@ -203,42 +237,74 @@ impl Shared {
         Ok(result)
     }
 
-    async fn step(self: Arc<Self>, step: usize, outputs: BTreeMap<String, Json>) -> Result<Finished, EngineError> {
+    async fn step(
+        self: Arc<Self>,
+        step: usize,
+        outputs: BTreeMap<String, Json>,
+    ) -> Result<Finished, EngineError> {
         let s = &self.analysis.manifest.steps[step];
         let info = &self.analysis.steps[step];
         let id = s.id.value.clone();
         let t0 = Instant::now();
-        if info.for_each.is_some()
-            && let Some(o) = self.journal.done(&id, None)
-        {
-            self.reporter.event(&EngineEvent::StepReplayed { step: id, summary: summary(&o.outputs) });
-            return Ok(Finished { status: StepStatus::Done, outputs: o.outputs.clone(), replayed: true });
+        // Done in an earlier run: its outputs are final, whatever the condition says now.
+        if let Some(o) = self.journal.done(&id, None) {
+            self.reporter.event(&EngineEvent::StepReplayed {
+                step: id,
+                summary: summary(&o.outputs),
+            });
+            return Ok(Finished {
+                status: StepStatus::Done,
+                outputs: o.outputs.clone(),
+                replayed: true,
+            });
         }
         let ctx = self.context(&outputs);
         if let Some(c) = &info.condition {
             match self.resolve(c, &ctx) {
                 Ok(v) if truthy(&v) => {}
                 Ok(_) => {
-                    return self.skip(step, format!("its condition is false: {}", condition_text(c))).await;
+                    return self
+                        .skip(
+                            step,
+                            format!("its condition is false: {}", condition_text(c)),
+                        )
+                        .await;
                 }
-                Err(e) => return self.fail(step, format!("its condition cannot be evaluated: {e}"), false, t0).await,
+                Err(e) => {
+                    return self
+                        .fail(
+                            step,
+                            format!("its condition cannot be evaluated: {e}"),
+                            false,
+                            t0,
+                        )
+                        .await;
+                }
             }
         }
         let items = match &info.for_each {
             None => None,
             Some(fe) => match self.resolve(fe, &ctx) {
                 Ok(Json::Array(items)) => Some(items),
-                Ok(other) => return self.fail(step, format!("for_each gave {other}, not a list"), false, t0).await,
+                Ok(other) => {
+                    return self
+                        .fail(
+                            step,
+                            format!("for_each gave {other}, not a list"),
+                            false,
+                            t0,
+                        )
+                        .await;
+                }
                 Err(e) => return self.fail(step, format!("for_each: {e}"), false, t0).await,
             },
         };
         let n = items.as_ref().map_or(1, Vec::len);
-        self.reporter.event(&EngineEvent::StepStarted { step: id.clone(), actions: n });
+        self.reporter.event(&EngineEvent::StepStarted {
+            step: id.clone(),
+            actions: n,
+        });
         let Some(items) = items else {
-            if let Some(o) = self.journal.done(&id, None) {
-                self.reporter.event(&EngineEvent::StepReplayed { step: id, summary: summary(&o.outputs) });
-                return Ok(Finished { status: StepStatus::Done, outputs: o.outputs.clone(), replayed: true });
-            }
             return match self.action(step, &ctx, None).await? {
                 Ok(out) => self.finish(step, StepStatus::Done, out, t0).await,
                 Err((m, transient)) => self.fail(step, m, transient, t0).await,
@@ -246,13 +312,20 @@ impl Shared {
         };
         let keyed: Vec<(String, Json)> = items.into_iter().map(|i| (item_key(&i), i)).collect();
         let runs = keyed.iter().map(|(key, item)| {
-            let ctx = Context { item: Some(item.clone()), ..ctx.clone() };
+            let ctx = Context {
+                item: Some(item.clone()),
+                ..ctx.clone()
+            };
             let this = self.clone();
             let key = key.clone();
             async move {
                 let r = this.action(step, &ctx, Some(key.clone())).await;
                 if let Ok(res) = &r {
-                    this.reporter.event(&EngineEvent::ActionFinished { step: this.analysis.manifest.steps[step].id.value.clone(), item: Some(key), ok: res.is_ok() });
+                    this.reporter.event(&EngineEvent::ActionFinished {
+                        step: this.analysis.manifest.steps[step].id.value.clone(),
+                        item: Some(key),
+                        ok: res.is_ok(),
+                    });
                 }
                 r
             }
@@ -269,7 +342,13 @@ impl Shared {
         let outputs = aggregate(s.kind, &per_item);
         if failures.is_empty() {
             self.journal
-                .append(Record::Outcome(step_outcome(&id, OutcomeStatus::Done, outputs.clone(), None, t0)))
+                .append(Record::Outcome(step_outcome(
+                    &id,
+                    OutcomeStatus::Done,
+                    outputs.clone(),
+                    None,
+                    t0,
+                )))
                 .await?;
             self.finish(step, StepStatus::Done, outputs, t0).await
         } else {
@@ -285,31 +364,72 @@ impl Shared {
         }
     }
 
-    async fn finish(&self, step: usize, status: StepStatus, outputs: Map<String, Json>, t0: Instant) -> Result<Finished, EngineError> {
+    async fn finish(
+        &self,
+        step: usize,
+        status: StepStatus,
+        outputs: Map<String, Json>,
+        t0: Instant,
+    ) -> Result<Finished, EngineError> {
         self.reporter.event(&EngineEvent::StepFinished {
             step: self.analysis.manifest.steps[step].id.value.clone(),
             status: status.clone(),
             duration: t0.elapsed(),
             summary: summary(&outputs),
         });
-        Ok(Finished { status, outputs, replayed: false })
+        Ok(Finished {
+            status,
+            outputs,
+            replayed: false,
+        })
     }
 
-    async fn fail(&self, step: usize, message: String, transient: bool, t0: Instant) -> Result<Finished, EngineError> {
-        self.finish(step, StepStatus::Failed { message, transient }, Map::new(), t0).await
+    async fn fail(
+        &self,
+        step: usize,
+        message: String,
+        transient: bool,
+        t0: Instant,
+    ) -> Result<Finished, EngineError> {
+        self.finish(
+            step,
+            StepStatus::Failed { message, transient },
+            Map::new(),
+            t0,
+        )
+        .await
     }
 
     async fn skip(&self, step: usize, reason: String) -> Result<Finished, EngineError> {
         let id = self.analysis.manifest.steps[step].id.value.clone();
         self.journal
-            .append(Record::Outcome(step_outcome(&id, OutcomeStatus::Skipped, Map::new(), Some(reason.clone()), Instant::now())))
+            .append(Record::Outcome(step_outcome(
+                &id,
+                OutcomeStatus::Skipped,
+                Map::new(),
+                Some(reason.clone()),
+                Instant::now(),
+            )))
             .await?;
-        self.reporter.event(&EngineEvent::StepSkipped { step: id, reason: reason.clone() });
-        Ok(Finished { status: StepStatus::Skipped { reason }, outputs: Map::new(), replayed: false })
+        self.reporter.event(&EngineEvent::StepSkipped {
+            step: id,
+            reason: reason.clone(),
+        });
+        Ok(Finished {
+            status: StepStatus::Skipped { reason },
+            outputs: Map::new(),
+            replayed: false,
+        })
     }
 }
 
-fn step_outcome(id: &str, status: OutcomeStatus, outputs: Map<String, Json>, error: Option<String>, t0: Instant) -> Outcome {
+fn step_outcome(
+    id: &str,
+    status: OutcomeStatus,
+    outputs: Map<String, Json>,
+    error: Option<String>,
+    t0: Instant,
+) -> Outcome {
     let now = utc_now_string();
     Outcome {
         step: id.to_owned(),
@@ -342,17 +462,35 @@ fn condition_text(c: &Input) -> String {
 
 fn humanize(d: Duration) -> String {
     let s = d.as_secs();
-    if s >= 60 && s % 60 == 0 { format!("{}m", s / 60) } else { format!("{s}s") }
+    if s >= 60 && s % 60 == 0 {
+        format!("{}m", s / 60)
+    } else {
+        format!("{s}s")
+    }
 }
 
 /// The outputs of a `for_each` step: each output as the list of its values over the items,
 /// plus `items` (the per-item outputs) and `count`.
-fn aggregate(kind: &crate::manifest::steps::KindSpec, items: &[Map<String, Json>]) -> Map<String, Json> {
+fn aggregate(
+    kind: &crate::manifest::steps::KindSpec,
+    items: &[Map<String, Json>],
+) -> Map<String, Json> {
     let mut out = Map::new();
     for (name, _, _) in (kind.outputs)() {
-        out.insert(name.to_owned(), Json::Array(items.iter().map(|o| o.get(name).cloned().unwrap_or(Json::Null)).collect()));
+        out.insert(
+            name.to_owned(),
+            Json::Array(
+                items
+                    .iter()
+                    .map(|o| o.get(name).cloned().unwrap_or(Json::Null))
+                    .collect(),
+            ),
+        );
     }
-    out.insert("items".into(), Json::Array(items.iter().cloned().map(Json::Object).collect()));
+    out.insert(
+        "items".into(),
+        Json::Array(items.iter().cloned().map(Json::Object).collect()),
+    );
     out.insert("count".into(), Json::from(items.len()));
     out
 }
@@ -370,7 +508,12 @@ pub async fn run(
 ) -> Result<RunReport, EngineError> {
     if journal.previous.is_some() {
         journal
-            .append(Record::Note(Note { step: None, item: None, at: utc_now_string(), message: "resumed".into() }))
+            .append(Record::Note(Note {
+                step: None,
+                item: None,
+                at: utc_now_string(),
+                message: "resumed".into(),
+            }))
             .await?;
     }
     let shared = Arc::new(Shared {
@@ -391,7 +534,11 @@ pub async fn run(
     let mut running: JoinSet<(usize, Result<Finished, EngineError>)> = JoinSet::new();
     loop {
         for i in 0..n {
-            if started[i] || !analysis.graph.deps[i].iter().all(|&d| finished[d].is_some()) {
+            if started[i]
+                || !analysis.graph.deps[i]
+                    .iter()
+                    .all(|&d| finished[d].is_some())
+            {
                 continue;
             }
             started[i] = true;
@@ -400,7 +547,9 @@ pub async fn run(
                 match &f.status {
                     StepStatus::Done => false,
                     // A tolerated failure blocks only the steps that need its outputs.
-                    StepStatus::Failed { .. } => !(steps[d].continue_on_error && !analysis.steps[i].uses.contains(&d)),
+                    StepStatus::Failed { .. } => {
+                        !steps[d].continue_on_error || analysis.steps[i].uses.contains(&d)
+                    }
                     StepStatus::Skipped { .. } => true,
                 }
             });
@@ -420,7 +569,9 @@ pub async fn run(
         if finished.iter().all(Option::is_some) {
             break;
         }
-        let Some(joined) = running.join_next().await else { break };
+        let Some(joined) = running.join_next().await else {
+            break;
+        };
         let (i, result) = joined.expect("step tasks do not panic");
         let f = result?;
         // Steps that did not finish still appear, without outputs, so that `default(...)`
@@ -437,7 +588,13 @@ pub async fn run(
             .into_iter()
             .enumerate()
             .map(|(i, f)| {
-                let f = f.unwrap_or(Finished { status: StepStatus::Skipped { reason: "not reached".into() }, outputs: Map::new(), replayed: false });
+                let f = f.unwrap_or(Finished {
+                    status: StepStatus::Skipped {
+                        reason: "not reached".into(),
+                    },
+                    outputs: Map::new(),
+                    replayed: false,
+                });
                 StepReport {
                     id: steps[i].id.value.clone(),
                     status: f.status,

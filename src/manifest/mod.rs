@@ -7,6 +7,7 @@
 pub mod diagnostic;
 pub mod model;
 pub mod node;
+pub mod schema;
 pub mod source;
 pub mod steps;
 

@@ -550,11 +550,15 @@ impl std::fmt::Display for Plan {
 pub async fn describe(op: &Op) -> Json {
     let file = op.upload().map(Path::to_path_buf);
     let facts = match file.clone() {
-        Some(p) => tokio::task::spawn_blocking(move || file_facts(&p)).await.unwrap_or((None, None)),
+        Some(p) => tokio::task::spawn_blocking(move || file_facts(&p))
+            .await
+            .unwrap_or((None, None)),
         None => (None, None),
     };
     let content = match (op, &facts.1) {
-        (Op::CreateEvent(c), Some(_)) => std::fs::read(&c.file).map(|b| content_id(&sha256(&b))).unwrap_or_default(),
+        (Op::CreateEvent(c), Some(_)) => std::fs::read(&c.file)
+            .map(|b| content_id(&sha256(&b)))
+            .unwrap_or_default(),
         _ => String::new(),
     };
     let request = op.request(&content);

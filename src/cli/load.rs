@@ -1,0 +1,99 @@
+//! Reading manifests for the commands: parse, analyse, and show diagnostics (with source
+//! snippets on a terminal, or as JSON).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::analyze::{self, Analysis, Options};
+use crate::manifest::diagnostic::Rendered;
+use crate::manifest::{Diagnostic, Report, Source};
+
+/// The output format of `check` and `plan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// For people.
+    Human,
+    /// For machines.
+    Json,
+}
+
+/// Read and analyse a manifest. Returns the analysis if there is no error, and the report of
+/// everything found either way.
+pub fn load(path: &Path, opts: &Options) -> (Option<Analysis>, Report) {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            let source = Source::new(path, String::new());
+            let d = Diagnostic::error("io", None, format!("cannot read {}: {e}", path.display()));
+            return (
+                None,
+                Report {
+                    source,
+                    diagnostics: vec![d],
+                },
+            );
+        }
+    };
+    let source: Arc<Source> = Source::new(path, text);
+    let (manifest, mut diagnostics) = crate::manifest::model::parse(source.clone());
+    let analysis = match manifest {
+        Some(m)
+            if diagnostics
+                .iter()
+                .all(|d| d.severity != crate::manifest::Severity::Error) =>
+        {
+            let (a, more) = analyze::analyze(m, opts);
+            diagnostics.extend(more);
+            a
+        }
+        Some(m) => {
+            // Report analysis problems too, so that one pass finds everything.
+            let (_, more) = analyze::analyze(m, opts);
+            diagnostics.extend(more);
+            None
+        }
+        None => None,
+    };
+    (
+        analysis,
+        Report {
+            source,
+            diagnostics,
+        },
+    )
+}
+
+/// Print a report's diagnostics to stderr, with source snippets.
+pub fn print_human(report: &Report) {
+    let handler = miette::GraphicalReportHandler::new_themed(if console_is_colored() {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    });
+    for d in report.sorted() {
+        let mut out = String::new();
+        let rendered = Rendered::new(d, &report.source);
+        if handler.render_report(&mut out, &rendered).is_ok() {
+            eprint!("{out}");
+        } else {
+            eprintln!("{}: {}", report.source.path.display(), d.message);
+        }
+        if let Some(span) = d.span {
+            let (line, col) = report.source.line_col(span.offset);
+            eprintln!("  at {}:{line}:{col}\n", report.source.path.display());
+        }
+    }
+}
+
+fn console_is_colored() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+/// `k=v` pairs from `--set`.
+pub fn parse_set(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.trim().to_owned(), v.to_owned()))
+        .filter(|(k, _)| !k.is_empty())
+        .ok_or_else(|| format!("{s:?} is not name=value"))
+}

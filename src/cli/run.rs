@@ -1,0 +1,273 @@
+//! `graceflow run`: run a manifest, journaled, resumable.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clap::Args;
+use sha2::{Digest, Sha256};
+
+use super::exit::Exit;
+use super::load::{load, parse_set, print_human};
+use super::progress::{Progress, Verbosity};
+use super::sandbox::DEFAULT_DATA_DIR;
+use crate::analyze::{Options, Vocabulary};
+use crate::auth::{Credential, Token};
+use crate::engine::{self, Journaling, RunOptions, StepStatus};
+use crate::gracedb::GraceDb;
+use crate::gracedb::quirks::hex;
+use crate::journal::{self, Header, JournalLock, JournalWriter};
+use crate::manifest::steps::Effect;
+use crate::sandbox::{SandboxConfig, TokenRequest};
+use crate::servers::Server;
+
+/// Arguments of `graceflow run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The manifest.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// Server: sandbox, playground, test, production or a URL (default: the manifest's
+    /// `server:`, else the embedded sandbox).
+    #[arg(long, value_name = "SERVER")]
+    server: Option<String>,
+    /// Override a variable: name=value (repeatable). Ignored when resuming: a journal keeps
+    /// the values its run started with.
+    #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_set)]
+    set: Vec<(String, String)>,
+    /// Requests in flight at once.
+    #[arg(long, short = 'j', default_value_t = 8)]
+    jobs: usize,
+    /// The journal (default: <manifest stem>.journal.jsonl in the current directory). If it
+    /// exists, the run resumes from it.
+    #[arg(long, value_name = "PATH")]
+    journal: Option<PathBuf>,
+    /// Allow writing to production (the manifest must say `allow_production: true` too).
+    #[arg(long)]
+    allow_production: bool,
+    /// A file holding the bearer token for a remote server (default: $BEARER_TOKEN_FILE).
+    #[arg(long, value_name = "FILE")]
+    token_file: Option<PathBuf>,
+    /// The sandbox's data directory when running against it.
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_DATA_DIR)]
+    sandbox_data: PathBuf,
+    /// Say only what failed.
+    #[arg(long, short = 'q', conflicts_with = "verbose")]
+    quiet: bool,
+    /// Also show every request.
+    #[arg(long, short = 'v')]
+    verbose: bool,
+}
+
+fn default_journal(manifest: &Path) -> PathBuf {
+    let stem = manifest
+        .file_stem()
+        .map_or_else(|| "manifest".into(), |s| s.to_string_lossy().into_owned());
+    PathBuf::from(format!("{stem}.journal.jsonl"))
+}
+
+/// A credential for a remote server: `--token-file`, else `$BEARER_TOKEN_FILE`, else
+/// `$BEARER_TOKEN`, else none. (Full discovery and reloading come with the credentials
+/// module.)
+fn remote_credential(token_file: Option<&Path>) -> anyhow::Result<Credential> {
+    let file = token_file
+        .map(Path::to_path_buf)
+        .or_else(|| std::env::var_os("BEARER_TOKEN_FILE").map(PathBuf::from));
+    if let Some(f) = file {
+        let t = std::fs::read_to_string(&f)
+            .map_err(|e| anyhow::anyhow!("cannot read the token file {}: {e}", f.display()))?;
+        return Ok(Credential::Bearer(Token::new(t)));
+    }
+    Ok(std::env::var("BEARER_TOKEN")
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+        .map_or(Credential::Anonymous, |t| Credential::Bearer(Token::new(t))))
+}
+
+/// Run `graceflow run`.
+pub async fn run(a: RunArgs) -> anyhow::Result<Exit> {
+    let journal_path = a
+        .journal
+        .clone()
+        .unwrap_or_else(|| default_journal(&a.file));
+    let _lock = JournalLock::acquire(&journal_path)?;
+    let previous = if journal_path.exists() && std::fs::metadata(&journal_path)?.len() > 0 {
+        Some(journal::read(&journal_path)?)
+    } else {
+        None
+    };
+    let overrides = if previous.is_some() {
+        vec![]
+    } else {
+        a.set.clone()
+    };
+    let opts = Options {
+        overrides,
+        vocabulary: Vocabulary::snapshot(),
+    };
+    let (analysis, report) = load(&a.file, &opts);
+    print_human(&report);
+    let Some(analysis) = analysis else {
+        return Ok(Exit::Permanent);
+    };
+    let server = super::resolve_server(a.server.as_deref(), &analysis)?;
+    let writes = analysis
+        .manifest
+        .steps
+        .iter()
+        .any(|s| s.kind.effect == Effect::Write);
+    if writes && let Err(m) = server.guard(analysis.manifest.allow_production, a.allow_production) {
+        anyhow::bail!("{m}");
+    }
+    let manifest_sha = hex(&Sha256::digest(analysis.manifest.source.text.as_bytes()));
+    let env = super::expression_env();
+
+    // The sandbox is started before the journal header is written, so that the header
+    // records the URL it serves at.
+    let mut sandbox = None;
+    let client = match &server {
+        Server::Sandbox => {
+            std::fs::create_dir_all(&a.sandbox_data)?;
+            let running = crate::sandbox::start(
+                SandboxConfig::for_data_dir(&a.sandbox_data)?,
+                "127.0.0.1:0".parse()?,
+            )
+            .await?;
+            eprintln!(
+                "graceflow: running against the embedded sandbox at {} (data in {})",
+                running.url(),
+                a.sandbox_data.display()
+            );
+            let token = running.issuer().mint(&TokenRequest::default())?;
+            let client = GraceDb::builder(running.url())
+                .credential(Credential::Bearer(Token::new(token)))
+                .build()?;
+            sandbox = Some(running);
+            client
+        }
+        Server::Remote { url } => {
+            let credential = remote_credential(a.token_file.as_deref())?;
+            if writes && credential == Credential::Anonymous {
+                anyhow::bail!(
+                    "this manifest writes to GraceDB but no credential was found: give --token-file, or set BEARER_TOKEN_FILE (get a token with `htgettoken -a vault.ligo.org -i igwn --scopes=gracedb.read`)"
+                );
+            }
+            GraceDb::builder(url).credential(credential).build()?
+        }
+    };
+    let server_name = match &server {
+        Server::Sandbox => "sandbox".to_owned(),
+        Server::Remote { url } => url.clone(),
+    };
+
+    let (vars, now_gps, writer) = match &previous {
+        Some(j) => {
+            if j.header.manifest_sha256 != manifest_sha {
+                anyhow::bail!(
+                    "{} was written for another version of {} (the manifest changed since the run started); restore the manifest, or start afresh with another --journal",
+                    journal_path.display(),
+                    a.file.display()
+                );
+            }
+            if j.header.server != server_name {
+                anyhow::bail!(
+                    "{} belongs to a run against {}, not {server_name}; use --server {} to resume it, or another --journal",
+                    journal_path.display(),
+                    j.header.server,
+                    j.header.server
+                );
+            }
+            if let Some(i) = j.in_doubt().first() {
+                let item = i
+                    .item
+                    .as_deref()
+                    .map(|k| format!(" (item {k})"))
+                    .unwrap_or_default();
+                anyhow::bail!(
+                    "step `{}`{item} was sending a write when the earlier run stopped, and graceflow cannot yet tell whether it reached the server; check the server (the request is in {}), then either remove that intent line from the journal to send it again, or start afresh with another --journal",
+                    i.step,
+                    journal_path.display()
+                );
+            }
+            eprintln!("graceflow: resuming from {}", journal_path.display());
+            (
+                j.header.vars.clone(),
+                j.header.now_gps,
+                JournalWriter::append_to(&journal_path)?,
+            )
+        }
+        None => {
+            let now = crate::gps::gps_now();
+            let evaluator = crate::expr::Evaluator::new(now, analysis.base_dir.clone());
+            let vars = crate::plan::resolve_vars(&analysis, &evaluator, &env)?;
+            let header = Header {
+                tool_version: env!("CARGO_PKG_VERSION").into(),
+                manifest: a.file.display().to_string(),
+                manifest_sha256: manifest_sha,
+                name: analysis.manifest.name.clone(),
+                server: server_name.clone(),
+                vars: vars.clone(),
+                now_gps: now,
+                seed: rand::random(),
+                started: journal::utc_now_string(),
+            };
+            (vars, now, JournalWriter::create(&journal_path, &header)?)
+        }
+    };
+    let verbosity = if a.quiet {
+        Verbosity::Quiet
+    } else if a.verbose {
+        Verbosity::Verbose
+    } else {
+        Verbosity::Normal
+    };
+    let progress = Arc::new(Progress::new(analysis.manifest.steps.len(), verbosity));
+    let analysis = Arc::new(analysis);
+    let journaling = Arc::new(Journaling::new(previous, writer));
+    let report = engine::run(
+        analysis.clone(),
+        client,
+        journaling,
+        vars,
+        now_gps,
+        RunOptions { jobs: a.jobs, env },
+        progress.clone(),
+    )
+    .await?;
+    progress.finish();
+    if let Some(s) = sandbox {
+        s.stop().await;
+    }
+    let done = report
+        .steps
+        .iter()
+        .filter(|s| s.status == StepStatus::Done)
+        .count();
+    let failures: Vec<_> = report.failures().collect();
+    let skipped = report
+        .steps
+        .iter()
+        .filter(|s| matches!(s.status, StepStatus::Skipped { .. }))
+        .count();
+    eprintln!(
+        "graceflow: {done} done, {} failed, {skipped} skipped; journal {}",
+        failures.len(),
+        journal_path.display()
+    );
+    if failures.is_empty() {
+        return Ok(Exit::Success);
+    }
+    let transient = failures.iter().all(|f| {
+        matches!(
+            f.status,
+            StepStatus::Failed {
+                transient: true,
+                ..
+            }
+        )
+    });
+    Ok(if transient {
+        Exit::Resumable
+    } else {
+        Exit::Permanent
+    })
+}
