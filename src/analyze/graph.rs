@@ -70,6 +70,21 @@ impl Graph {
         None
     }
 
+    /// Every cycle, each as [`Graph::cycle`] gives it: after one is found, its closing edge is
+    /// set aside and the search goes on, so that two independent cycles are both reported and
+    /// none twice.
+    pub fn cycles(&self) -> Vec<Vec<usize>> {
+        let mut g = self.clone();
+        let mut out = Vec::new();
+        while let Some(c) = g.cycle() {
+            if let [.., from, to] = c[..] {
+                g.deps[from].retain(|&d| d != to);
+            }
+            out.push(c);
+        }
+        out
+    }
+
     /// Steps by level: a step's level is one more than the highest level among its
     /// dependencies, so every step of a level can run at once. Only for acyclic graphs.
     pub fn levels(&self) -> Vec<Vec<usize>> {
@@ -134,5 +149,15 @@ mod tests {
         let c = g.cycle().unwrap();
         assert_eq!(c.first(), c.last());
         assert_eq!(c.len(), 4);
+        // Two cycles share the edge 0 -> 3: both are reported.
+        assert_eq!(g.cycles(), vec![c, vec![0, 3, 2, 0]]);
+        // A second, independent cycle is found too.
+        let mut g = Graph::new(5);
+        g.add(0, 1);
+        g.add(1, 0);
+        g.add(2, 3);
+        g.add(3, 4);
+        g.add(4, 2);
+        assert_eq!(g.cycles(), vec![vec![0, 1, 0], vec![2, 3, 4, 2]]);
     }
 }

@@ -5,10 +5,12 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::exit::Exit;
-use super::load::{Format, load, parse_set, print_human};
+use super::load::{Format, Loaded, load_all, parse_set, print_human};
 use crate::analyze::{Options, Vocabulary};
-use crate::manifest::{Diagnostic, Severity};
-use crate::servers::Server;
+use crate::manifest::diagnostic::did_you_mean;
+use crate::manifest::steps::Effect;
+use crate::manifest::{Diagnostic, Manifest, Severity};
+use crate::servers::{ALIASES, SANDBOX, Server};
 
 /// Arguments of `graceflow check`.
 #[derive(Debug, Args)]
@@ -45,34 +47,17 @@ pub async fn run(a: CheckArgs) -> anyhow::Result<Exit> {
     let mut errors = 0;
     let mut warnings = 0;
     for file in &a.files {
-        let (analysis, mut report) = load(file, &opts);
-        if let Some(an) = &analysis {
-            let name = a
-                .server
-                .clone()
-                .or_else(|| an.manifest.server.as_ref().map(|s| s.value.clone()));
-            let span = an.manifest.server.as_ref().map(|s| s.span);
-            match name.as_deref().map(Server::resolve).transpose() {
-                Ok(server) => {
-                    let writes = an
-                        .manifest
-                        .steps
-                        .iter()
-                        .any(|s| s.kind.effect == crate::manifest::steps::Effect::Write);
-                    if let Some(server) = server
-                        && writes
-                        && let Err(m) =
-                            server.guard(an.manifest.allow_production, a.allow_production)
-                    {
-                        report
-                            .diagnostics
-                            .push(Diagnostic::error("production", span, m));
-                    }
-                }
-                Err(e) => report
-                    .diagnostics
-                    .push(Diagnostic::error("server", span, e.to_string())),
-            }
+        let Loaded {
+            manifest,
+            analysis,
+            mut report,
+        } = load_all(file, &opts);
+        // The server and the guard need only the top level: checked even when the steps have
+        // errors, so that one pass reports everything.
+        if let Some(m) = &manifest {
+            report
+                .diagnostics
+                .extend(server_problems(m, a.server.as_deref(), a.allow_production));
         }
         errors += report
             .diagnostics
@@ -89,14 +74,23 @@ pub async fn run(a: CheckArgs) -> anyhow::Result<Exit> {
                 print_human(&report);
                 if !report.has_errors() {
                     let steps = analysis.map_or(0, |x| x.manifest.steps.len());
-                    eprintln!("{}: ok ({steps} steps)", file.display());
+                    let noun = if steps == 1 { "step" } else { "steps" };
+                    eprintln!("{}: ok ({steps} {noun})", file.display());
                 }
             }
             Format::Json => all_json.extend(report.to_json()),
         }
     }
     match a.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&all_json)?),
+        Format::Json => {
+            use std::io::Write;
+            let text = serde_json::to_string_pretty(&all_json)?;
+            // A reader that stops early (`| head`) is not an error of the check.
+            match writeln!(std::io::stdout().lock(), "{text}") {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
+                _ => {}
+            }
+        }
         Format::Human if errors + warnings > 0 => {
             eprintln!("{errors} error(s), {warnings} warning(s)")
         }
@@ -107,4 +101,47 @@ pub async fn run(a: CheckArgs) -> anyhow::Result<Exit> {
     } else {
         Exit::Success
     })
+}
+
+/// An unknown server name, or a manifest that writes to production without both switches.
+fn server_problems(m: &Manifest, flag: Option<&str>, command_allows: bool) -> Vec<Diagnostic> {
+    let name = flag
+        .map(str::to_owned)
+        .or_else(|| m.server.as_ref().map(|s| s.value.clone()));
+    // Only the manifest's own `server:` has a place; `--server` is on the command line.
+    let span = match flag {
+        Some(_) => None,
+        None => m.server.as_ref().map(|s| s.span),
+    };
+    let Some(name) = name else {
+        return vec![];
+    };
+    match Server::resolve(&name) {
+        Err(e) => {
+            let names = std::iter::once(SANDBOX).chain(ALIASES.iter().map(|(a, _)| *a));
+            let hint = did_you_mean(&name, names).unwrap_or_else(|| {
+                "a GraceDB API root URL ends in /api/, e.g. https://gracedb-test.ligo.org/api/"
+                    .into()
+            });
+            vec![Diagnostic::error("server", span, e.to_string()).with_hint(hint)]
+        }
+        Ok(server) => {
+            let writes: Vec<&str> = m
+                .steps
+                .iter()
+                .filter(|s| s.kind.effect == Effect::Write)
+                .map(|s| s.id.value.as_str())
+                .collect();
+            match server.guard(m.allow_production, command_allows) {
+                Err(message) if !writes.is_empty() => vec![
+                    Diagnostic::error("production", span, message).with_hint(format!(
+                        "{} {} to GraceDB; to try the manifest first, use `server: test` or `server: playground`",
+                        writes.iter().map(|w| format!("`{w}`")).collect::<Vec<_>>().join(", "),
+                        if writes.len() == 1 { "writes" } else { "write" }
+                    )),
+                ],
+                _ => vec![],
+            }
+        }
+    }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::analyze::{self, Analysis, Options};
 use crate::manifest::diagnostic::Rendered;
-use crate::manifest::{Diagnostic, Report, Source};
+use crate::manifest::{Diagnostic, Manifest, Report, Source};
 
 /// The output format of `check` and `plan`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -20,47 +20,62 @@ pub enum Format {
 /// Read and analyse a manifest. Returns the analysis if there is no error, and the report of
 /// everything found either way.
 pub fn load(path: &Path, opts: &Options) -> (Option<Analysis>, Report) {
+    let loaded = load_all(path, opts);
+    (loaded.analysis, loaded.report)
+}
+
+/// What [`load_all`] found.
+pub struct Loaded {
+    /// The manifest, if it could be parsed at all (with errors or not).
+    pub manifest: Option<Manifest>,
+    /// The analysis, if there is no error.
+    pub analysis: Option<Analysis>,
+    /// Everything found.
+    pub report: Report,
+}
+
+/// As [`load`], keeping the parsed manifest even when it has errors, for checks that need
+/// only its top level (the server and the production guard).
+pub fn load_all(path: &Path, opts: &Options) -> Loaded {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) => {
             let source = Source::new(path, String::new());
-            let d = Diagnostic::error("io", None, format!("cannot read {}: {e}", path.display()));
-            return (
-                None,
-                Report {
+            let d = Diagnostic::error("io", None, format!("cannot read {}: {e}", path.display()))
+                .with_hint("check the path; it is relative to the current directory");
+            return Loaded {
+                manifest: None,
+                analysis: None,
+                report: Report {
                     source,
                     diagnostics: vec![d],
                 },
-            );
+            };
         }
     };
     let source: Arc<Source> = Source::new(path, text);
     let (manifest, mut diagnostics) = crate::manifest::model::parse(source.clone());
+    let parsed_cleanly = diagnostics
+        .iter()
+        .all(|d| d.severity != crate::manifest::Severity::Error);
+    let kept = manifest.clone();
     let analysis = match manifest {
-        Some(m)
-            if diagnostics
-                .iter()
-                .all(|d| d.severity != crate::manifest::Severity::Error) =>
-        {
+        Some(m) => {
+            // Analysed even when parsing found errors, so that one pass reports everything.
             let (a, more) = analyze::analyze(m, opts);
             diagnostics.extend(more);
-            a
-        }
-        Some(m) => {
-            // Report analysis problems too, so that one pass finds everything.
-            let (_, more) = analyze::analyze(m, opts);
-            diagnostics.extend(more);
-            None
+            a.filter(|_| parsed_cleanly)
         }
         None => None,
     };
-    (
+    Loaded {
+        manifest: kept,
         analysis,
-        Report {
+        report: Report {
             source,
             diagnostics,
         },
-    )
+    }
 }
 
 /// Print a report's diagnostics to stderr, with source snippets.

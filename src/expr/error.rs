@@ -20,6 +20,68 @@ impl ExprError {
     pub(crate) fn new(offset: usize, len: usize, kind: ExprErrorKind) -> Self {
         ExprError { offset, len, kind }
     }
+
+    /// The message with the suggestion in it, for callers that have no separate place for a
+    /// hint (errors found while evaluating).
+    pub fn message_with_suggestion(&self) -> String {
+        match &self.kind {
+            ExprErrorKind::UnknownRoot {
+                suggestion: Some(s),
+                ..
+            }
+            | ExprErrorKind::UnknownFunction {
+                suggestion: Some(s),
+                ..
+            } => format!("{self} (did you mean `{s}`?)"),
+            _ => self.to_string(),
+        }
+    }
+
+    /// How to fix it: the closest name when one is close, else what is allowed there.
+    pub fn hint(&self) -> String {
+        match &self.kind {
+            ExprErrorKind::Unterminated => {
+                "end the expression with `}}`, as in `${{ steps.<id>.<output> }}`".to_owned()
+            }
+            ExprErrorKind::Syntax(m) if m == "unterminated string" => {
+                "close the string with the quote it starts with".to_owned()
+            }
+            ExprErrorKind::Syntax(m) if m == "empty expression" => {
+                "put an expression between `${{` and `}}`, or remove them".to_owned()
+            }
+            ExprErrorKind::Syntax(m) if m.contains("is a function") => {
+                "functions take their arguments in brackets; `gps_now()` takes none".to_owned()
+            }
+            ExprErrorKind::Syntax(_) => {
+                "an expression has references (vars.<name>, steps.<id>.<output>, item, env.<NAME>), \
+                 literals ('text', 1.5, true, [..]), + - * /, comparisons, and/or/not, and calls"
+                    .to_owned()
+            }
+            ExprErrorKind::UnknownRoot {
+                suggestion: Some(s),
+                ..
+            }
+            | ExprErrorKind::UnknownFunction {
+                suggestion: Some(s),
+                ..
+            } => format!("did you mean `{s}`?"),
+            ExprErrorKind::UnknownRoot {
+                suggestion: None, ..
+            } => "text inside an expression is quoted: 'like this'".to_owned(),
+            ExprErrorKind::UnknownFunction {
+                suggestion: None, ..
+            } => format!(
+                "the functions are {}",
+                super::FUNCTIONS
+                    .iter()
+                    .map(|f| f.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            ExprErrorKind::Arity { name, .. } => super::function(name)
+                .map_or_else(String::new, |f| format!("{name}: {}", f.doc)),
+        }
+    }
 }
 
 /// The facts of an [`ExprError`]; `Display` holds the wording.
@@ -33,10 +95,7 @@ pub enum ExprErrorKind {
     #[error("syntax error: {0}")]
     Syntax(String),
     /// A bare name that is not one of the roots `vars`, `steps`, `item`, `env`.
-    #[error(
-        "unknown name `{name}`: a reference starts with `vars.`, `steps.`, `item` or `env.`{}",
-        hint(.suggestion)
-    )]
+    #[error("unknown name `{name}`: a reference starts with `vars.`, `steps.`, `item` or `env.`")]
     UnknownRoot {
         /// The name as written.
         name: String,
@@ -44,7 +103,7 @@ pub enum ExprErrorKind {
         suggestion: Option<String>,
     },
     /// A call to a function that is not in [`FUNCTIONS`](super::FUNCTIONS).
-    #[error("unknown function `{name}`{}", hint(.suggestion))]
+    #[error("unknown function `{name}`")]
     UnknownFunction {
         /// The name as written.
         name: String,
@@ -61,13 +120,6 @@ pub enum ExprErrorKind {
         /// The number of arguments given.
         found: usize,
     },
-}
-
-fn hint(suggestion: &Option<String>) -> String {
-    match suggestion {
-        Some(s) => format!(" (did you mean `{s}`?)"),
-        None => String::new(),
-    }
 }
 
 fn arguments(n: usize) -> String {
@@ -135,9 +187,17 @@ mod tests {
                 name: "step".into(),
                 suggestion: Some("steps".into())
             }),
-            "unknown name `step`: a reference starts with `vars.`, `steps.`, `item` or `env.` \
-             (did you mean `steps`?)"
+            "unknown name `step`: a reference starts with `vars.`, `steps.`, `item` or `env.`"
         );
+        let e = ExprError::new(
+            0,
+            1,
+            ExprErrorKind::UnknownRoot {
+                name: "step".into(),
+                suggestion: Some("steps".into()),
+            },
+        );
+        assert_eq!(e.hint(), "did you mean `steps`?");
         assert_eq!(
             kind(ExprErrorKind::UnknownFunction {
                 name: "now".into(),

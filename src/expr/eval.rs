@@ -117,7 +117,7 @@ impl Evaluator {
             EvalError {
                 offset: first.offset,
                 len: first.len,
-                message: first.to_string(),
+                message: first.message_with_suggestion(),
             }
         })?;
         self.eval_template(&t, ctx)
@@ -172,10 +172,8 @@ fn runtime_error(e: &Expr, ctx: &Context, err: &minijinja::Error) -> EvalError {
     // "undefined value", or an operator refusing an undefined operand: name the reference.
     let about_undefined = err.kind() == ErrorKind::UndefinedError
         || err.detail().is_some_and(|d| d.contains("undefined"));
-    if about_undefined {
-        if let Some(missing) = missing_reference(e, ctx, range.clone()) {
-            return missing;
-        }
+    if about_undefined && let Some(missing) = missing_reference(e, ctx, range.clone()) {
+        return missing;
     }
     let (offset, len) = range.map_or((e.offset, e.source.len()), |r| (r.start, r.len()));
     EvalError {

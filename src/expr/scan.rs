@@ -85,30 +85,30 @@ fn reference_chain(tokens: &[Token<'_>], i: usize, root: Root, base: usize) -> R
     let mut j = i + 1;
     loop {
         let at = |k: usize| tokens.get(j + k);
-        if let (Some(dot), Some(name)) = (at(0), at(1)) {
-            if dot.is_punct(".")
-                && name.kind == TokenKind::Ident
-                && !at(2).is_some_and(|t| t.is_punct("("))
-            {
-                path.push(Segment::Field(name.text.to_owned()));
-                end = name.end();
-                j += 2;
-                continue;
-            }
+        if let (Some(dot), Some(name)) = (at(0), at(1))
+            && dot.is_punct(".")
+            && name.kind == TokenKind::Ident
+            && !at(2).is_some_and(|t| t.is_punct("("))
+        {
+            path.push(Segment::Field(name.text.to_owned()));
+            end = name.end();
+            j += 2;
+            continue;
         }
-        if let (Some(open), Some(key), Some(close)) = (at(0), at(1), at(2)) {
-            if open.is_punct("[") && close.is_punct("]") {
-                let segment = match key.kind {
-                    TokenKind::Int => key.text.parse().ok().map(Segment::Index),
-                    TokenKind::Str => key.simple_string().map(Segment::Field),
-                    _ => None,
-                };
-                if let Some(segment) = segment {
-                    path.push(segment);
-                    end = close.end();
-                    j += 3;
-                    continue;
-                }
+        if let (Some(open), Some(key), Some(close)) = (at(0), at(1), at(2))
+            && open.is_punct("[")
+            && close.is_punct("]")
+        {
+            let segment = match key.kind {
+                TokenKind::Int => key.text.parse().ok().map(Segment::Index),
+                TokenKind::Str => key.simple_string().map(Segment::Field),
+                _ => None,
+            };
+            if let Some(segment) = segment {
+                path.push(segment);
+                end = close.end();
+                j += 3;
+                continue;
             }
         }
         break;

@@ -151,6 +151,18 @@ impl Template {
     /// minijinja's syntax, root names, function names and arity. Returns every error found,
     /// sorted by offset, each with a span within `s`.
     pub fn parse(s: &str) -> Result<Template, Vec<ExprError>> {
+        let (template, errors) = Template::parse_partial(s);
+        if errors.is_empty() {
+            Ok(template)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// As [`Template::parse`], but also returning the template made of the expressions that
+    /// did parse (a failed one is left out), so that a caller can still check what the
+    /// rest of a string refers to.
+    pub fn parse_partial(s: &str) -> (Template, Vec<ExprError>) {
         let mut parts = Vec::new();
         let mut errors = Vec::new();
         let mut text = String::new();
@@ -192,12 +204,8 @@ impl Template {
         if !text.is_empty() {
             parts.push(Part::Text(text));
         }
-        if errors.is_empty() {
-            Ok(Template { parts })
-        } else {
-            errors.sort_by_key(|e| e.offset);
-            Err(errors)
-        }
+        errors.sort_by_key(|e| e.offset);
+        (Template { parts }, errors)
     }
 
     /// Whether the template has no expression.
@@ -689,6 +697,18 @@ mod tests {
         ));
         assert!(matches!(kinds[2], (_, ExprErrorKind::Syntax(_))));
         assert!(matches!(kinds[3], (_, ExprErrorKind::Unterminated)));
+    }
+
+    #[test]
+    fn the_expressions_that_parse_are_kept() {
+        let s = "${{ steps.a.x }} ${{ gps_nwo() }} ${{ vars.b";
+        let (t, errors) = Template::parse_partial(s);
+        assert_eq!(errors.len(), 2);
+        let refs: Vec<String> = t
+            .exprs()
+            .flat_map(|e| e.refs.iter().map(|r| r.to_string()))
+            .collect();
+        assert_eq!(refs, vec!["steps.a.x"]);
     }
 
     #[test]

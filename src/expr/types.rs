@@ -58,12 +58,23 @@ impl Type {
             Type::Integer => "integer".to_owned(),
             Type::String => "string".to_owned(),
             Type::Path => "path".to_owned(),
-            Type::List(t) => format!("list of {}", t.name()),
+            Type::List(t) => format!("list of {}", t.plural()),
             Type::Object => "object".to_owned(),
         }
     }
 
-    fn is_numeric(&self) -> bool {
+    /// The name of several values of this type: `strings`, `lists of paths`, ….
+    pub fn plural(&self) -> String {
+        match self {
+            Type::Any => "values".to_owned(),
+            Type::Null => "nulls".to_owned(),
+            Type::List(t) => format!("lists of {}", t.plural()),
+            _ => format!("{}s", self.name()),
+        }
+    }
+
+    /// A number or an integer.
+    pub fn is_numeric(&self) -> bool {
         matches!(self, Type::Number | Type::Integer)
     }
 
@@ -86,7 +97,8 @@ impl Type {
         }
     }
 
-    fn with_article(&self) -> String {
+    /// The name with an article, for messages: `a string`, `an integer`, `null`.
+    pub fn with_article(&self) -> String {
         match self {
             Type::Any => "of unknown type".to_owned(),
             Type::Null => "null".to_owned(),
@@ -552,7 +564,8 @@ mod tests {
         assert!(list(Type::String).accepts(&list(Type::Path)));
         assert!(!list(Type::Number).accepts(&list(Type::String)));
         assert!(!Type::Number.accepts(&Type::Null));
-        assert_eq!(list(list(Type::Path)).name(), "list of list of path");
+        assert_eq!(list(list(Type::Path)).name(), "list of lists of paths");
+        assert_eq!(list(Type::Any).with_article(), "a list of values");
     }
 
     #[test]
@@ -613,7 +626,7 @@ mod tests {
         let m = infer_str("${{ steps.e.files + 1 }}").unwrap_err();
         assert_eq!(
             m.message,
-            "`+` needs numbers, but `steps.e.files` is a list of path"
+            "`+` needs numbers, but `steps.e.files` is a list of paths"
         );
         let m = infer_str("${{ null + 1 }}").unwrap_err();
         assert_eq!(m.message, "`+` needs numbers, but `null` is null");

@@ -6,10 +6,6 @@
 //! file only for the error message of whoever finds it locked. This module does not read or
 //! write the journal itself.
 
-// `File::try_lock`/`lock` are stable since Rust 1.89 and Cargo.toml still says
-// `rust-version = "1.85"`; drop this once it is raised to 1.89.
-#![allow(clippy::incompatible_msrv)]
-
 use std::ffi::OsString;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Write};

@@ -94,7 +94,13 @@ impl JournalWriter {
     /// After a failed append the writer refuses further appends: the run should stop and be
     /// resumed, which repairs a torn tail.
     pub fn append(&mut self, record: &Record) -> Result<(), JournalError> {
-        self.write_line(record)
+        self.append_all(std::slice::from_ref(record))
+    }
+
+    /// Appends several records with one write and one sync (group commit): each is on disk
+    /// when this returns, and a crash can tear only the last line.
+    pub fn append_all(&mut self, records: &[Record]) -> Result<(), JournalError> {
+        self.write_lines(records)
     }
 
     /// The journal's path.
@@ -103,6 +109,10 @@ impl JournalWriter {
     }
 
     fn write_line(&mut self, value: &impl serde::Serialize) -> Result<(), JournalError> {
+        self.write_lines(std::slice::from_ref(value))
+    }
+
+    fn write_lines<T: serde::Serialize>(&mut self, values: &[T]) -> Result<(), JournalError> {
         if self.failed {
             return Err(JournalError::io(
                 &self.path,
@@ -111,9 +121,12 @@ impl JournalWriter {
                 ),
             ));
         }
-        let mut line =
-            serde_json::to_vec(value).map_err(|e| JournalError::io(&self.path, e.into()))?;
-        line.push(b'\n');
+        let mut line = Vec::new();
+        for value in values {
+            serde_json::to_writer(&mut line, value)
+                .map_err(|e| JournalError::io(&self.path, e.into()))?;
+            line.push(b'\n');
+        }
         let written = self
             .file
             .write_all(&line)

@@ -4,10 +4,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::diagnostic::{Diagnostic, did_you_mean};
+use super::diagnostic::{Diagnostic, closest, did_you_mean};
 use super::node::{Key, Node, Value};
 use super::source::{Source, Span, Spanned};
-use super::steps::{KINDS, KindSpec, kind};
+use super::steps::{KINDS, KindSpec, input_fields, kind};
 
 /// The manifest format version this graceflow reads.
 pub const VERSION: i64 = 1;
@@ -29,6 +29,10 @@ pub struct Manifest {
     pub defaults: Defaults,
     /// The steps, in order.
     pub steps: Vec<Step>,
+    /// The ids of steps left out of `steps` because their action could not be read. Their
+    /// errors are already reported; analysis uses this list so that a reference to such a
+    /// step is not reported again as a reference to a step that does not exist.
+    pub rejected_ids: Vec<Spanned<String>>,
 }
 
 /// A variable: a literal or an expression.
@@ -111,6 +115,7 @@ const TOP_KEYS: &[&str] = &[
     "defaults",
     "steps",
 ];
+const RETRY_KEYS: &[&str] = &["attempts", "backoff", "max_delay", "deadline"];
 const STEP_KEYS: &[&str] = &[
     "id",
     "needs",
@@ -165,6 +170,10 @@ impl Parser {
                     "type",
                     node.span,
                     format!("`{what}` must be true or false, found {}", node.kind_name()),
+                )
+                .hint = Some(
+                    "write `true` or `false` without quotes (`yes`, `no`, `on` and `off` are strings)"
+                        .into(),
                 );
                 false
             }
@@ -179,7 +188,11 @@ impl Parser {
                     "type",
                     node.span,
                     format!("`{what}` must be a string, found {}", node.kind_name()),
-                );
+                )
+                .hint = Some(match node.value {
+                    Value::Seq(_) | Value::Map(_) => "give a single value".into(),
+                    _ => format!("quote it: `\"{}\"`", scalar_text(node)),
+                });
                 None
             }
         }
@@ -194,16 +207,26 @@ impl Parser {
         match seconds {
             Ok(s) if s > 0 => Some(Spanned::new(Duration::from_secs(s as u64), node.span)),
             Ok(_) => {
-                self.error("value", node.span, format!("`{what}` must be positive"));
+                self.error("value", node.span, format!("`{what}` must be positive"))
+                    .hint = Some("give a duration of at least one second, e.g. 30s".into());
                 None
             }
             Err(e) => {
+                let hint = node
+                    .as_str()
+                    .and_then(duration_in_words)
+                    .map_or_else(
+                        || "write seconds (90) or a number with a unit: 90s, 15m, 2h, 1d".into(),
+                        |d| format!("write `{d}`: seconds (90) or a number with one unit letter (90s, 15m, 2h, 1d)"),
+                    );
+                // The examples go in the hint.
+                let e = e.split(" (examples").next().unwrap_or(&e);
                 self.error(
                     "type",
                     node.span,
                     format!("`{what}` must be a duration: {e}"),
                 )
-                .hint = Some("write seconds (90) or a number with a unit: 90s, 15m, 2h".into());
+                .hint = Some(hint);
                 None
             }
         }
@@ -211,6 +234,8 @@ impl Parser {
 
     /// `retry: 3` or `retry: {attempts: 5, backoff: 2s, max_delay: 1m, deadline: 10m}`.
     fn expect_retry(&mut self, node: &Node) -> Option<Spanned<RetrySpec>> {
+        const ATTEMPTS_HINT: &str =
+            "attempts count the first one: 1 runs the step once, 3 allows two retries";
         let mut spec = RetrySpec::default();
         match &node.value {
             Value::Int(n) if *n >= 1 && *n <= 100 => spec.attempts = *n as u32,
@@ -219,50 +244,73 @@ impl Parser {
                     "value",
                     node.span,
                     "`retry` attempts must be between 1 and 100",
-                );
+                )
+                .hint = Some(ATTEMPTS_HINT.into());
                 return None;
             }
             Value::Map(m) => {
+                let mut valid = true;
+                let mut times_valid = true;
+                let mut max_delay_span = None;
                 for (k, v) in m {
                     match k.name.as_str() {
                         "attempts" => match v.value {
                             Value::Int(n) if (1..=100).contains(&n) => spec.attempts = n as u32,
                             _ => {
+                                valid = false;
                                 self.error(
                                     "value",
                                     v.span,
                                     "`retry.attempts` must be an integer between 1 and 100",
-                                );
+                                )
+                                .hint = Some(ATTEMPTS_HINT.into());
                             }
                         },
-                        "backoff" => spec.backoff = self.expect_duration(v, "retry.backoff")?.value,
-                        "max_delay" => {
-                            spec.max_delay = self.expect_duration(v, "retry.max_delay")?.value
-                        }
-                        "deadline" => {
-                            spec.deadline = Some(self.expect_duration(v, "retry.deadline")?.value)
-                        }
+                        // A bad value is reported and the other keys still checked.
+                        "backoff" => match self.expect_duration(v, "retry.backoff") {
+                            Some(d) => spec.backoff = d.value,
+                            None => times_valid = false,
+                        },
+                        "max_delay" => match self.expect_duration(v, "retry.max_delay") {
+                            Some(d) => {
+                                spec.max_delay = d.value;
+                                max_delay_span = Some(v.span);
+                            }
+                            None => times_valid = false,
+                        },
+                        "deadline" => match self.expect_duration(v, "retry.deadline") {
+                            Some(d) => spec.deadline = Some(d.value),
+                            None => times_valid = false,
+                        },
                         other => {
-                            let hint = did_you_mean(
-                                other,
-                                ["attempts", "backoff", "max_delay", "deadline"],
-                            );
+                            valid = false;
+                            let hint = did_you_mean(other, RETRY_KEYS.iter().copied());
                             self.error(
                                 "unknown-field",
                                 k.span,
                                 format!("unknown field `retry.{other}`"),
                             )
-                            .hint = hint;
+                            .hint = hint.or_else(|| {
+                                Some(format!("`retry` takes: {}", RETRY_KEYS.join(", ")))
+                            });
                         }
                     }
                 }
-                if spec.max_delay < spec.backoff {
+                if times_valid && spec.max_delay < spec.backoff {
+                    let (b, d) = (spec.backoff.as_secs(), spec.max_delay.as_secs());
                     self.error(
                         "value",
-                        node.span,
-                        "`retry.max_delay` is shorter than `retry.backoff`",
+                        max_delay_span.unwrap_or(node.span),
+                        format!(
+                            "`retry.max_delay` ({d}s) is shorter than `retry.backoff` ({b}s)"
+                        ),
                     )
-                    .hint = Some("the cap on a delay must be at least the first delay".into());
+                    .hint = Some(
+                        "the cap on a delay must be at least the first delay: raise `max_delay` or lower `backoff`".into(),
+                    );
+                }
+                if !(valid && times_valid) {
+                    return None;
                 }
             }
             _ => {
@@ -273,6 +321,10 @@ impl Parser {
                         "`retry` must be a number of attempts or a mapping, found {}",
                         node.kind_name()
                     ),
+                )
+                .hint = Some(
+                    "write `retry: 3`, or `retry: { attempts: 5, backoff: 2s, max_delay: 1m }`"
+                        .into(),
                 );
                 return None;
             }
@@ -296,7 +348,7 @@ impl Parser {
                         k.span,
                         format!("unknown field `defaults.{other}`"),
                     )
-                    .hint = hint;
+                    .hint = hint.or_else(|| Some("`defaults` takes: timeout, retry".into()));
                 }
             }
         }
@@ -327,10 +379,29 @@ impl Parser {
             .collect()
     }
 
-    fn step(&mut self, node: &Node) -> Option<Step> {
-        let m = self.expect_map(node, "a step")?;
+    /// A step, or None when it cannot be analysed (its problems are reported either way). The
+    /// id of a step left out is added to `rejected`.
+    fn step(
+        &mut self,
+        node: &Node,
+        position: usize,
+        rejected: &mut Vec<Spanned<String>>,
+    ) -> Option<Step> {
+        let Some(m) = node.as_map() else {
+            self.error(
+                "type",
+                node.span,
+                format!("a step must be a mapping, found {}", node.kind_name()),
+            )
+            .hint = Some("a step is a mapping: `- id: <name>` then its action on the next line, e.g. `add_label: { object: …, label: … }`".into());
+            return None;
+        };
         let mut id = None;
+        let mut id_rejected = None;
         let mut kinds: Vec<(&'static KindSpec, &Key, &Node)> = Vec::new();
+        // Keys that are not step fields, and whether one of them looks like a misspelt action.
+        let mut strays: Vec<(&Key, Option<String>)> = Vec::new();
+        let mut misspelt_action = false;
         let mut step = Step {
             id: Spanned::new(String::new(), node.span),
             kind: &KINDS[0],
@@ -347,16 +418,29 @@ impl Parser {
         };
         for (k, v) in m {
             match k.name.as_str() {
-                "id" => {
-                    if let Some(s) = self.expect_string(v, "id") {
-                        if is_identifier(&s.value) {
-                            id = Some(s);
-                        } else {
-                            self.error("name", v.span, format!("`{}` cannot be a step id", s.value))
-                                .hint = Some("use letters, digits and underscores, starting with a letter (ids are used as `steps.<id>` in expressions)".into());
-                        }
+                "id" => match &v.value {
+                    Value::Str(s) if is_identifier(s) => id = Some(Spanned::new(s.clone(), v.span)),
+                    Value::Str(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_) => {
+                        let text = scalar_text(v);
+                        let example = identifier_like(&text)
+                            .map_or_else(String::new, |f| format!(", e.g. `{f}`"));
+                        self.error("name", v.span, format!("`{text}` cannot be a step id"))
+                            .hint = Some(format!(
+                            "use letters, digits and underscores, starting with a letter{example} (ids are used as `steps.<id>` in expressions)"
+                        ));
+                        // Analysed under the name as written, so that `needs: [sky-map]`
+                        // is not reported a second time.
+                        id_rejected = Some(Spanned::new(text, v.span));
                     }
-                }
+                    _ => {
+                        self.error(
+                            "type",
+                            v.span,
+                            format!("`id` must be a name, found {}", v.kind_name()),
+                        )
+                        .hint = Some("write `id: <name>`, e.g. `id: label`".into());
+                    }
+                },
                 "needs" => {
                     step.needs = match &v.value {
                         Value::Str(s) => vec![Spanned::new(s.clone(), v.span)],
@@ -368,8 +452,12 @@ impl Parser {
                             self.error(
                                 "type",
                                 v.span,
-                                "`needs` must be a step id or a list of them",
-                            );
+                                format!(
+                                    "`needs` must be a step id or a list of them, found {}",
+                                    v.kind_name()
+                                ),
+                            )
+                            .hint = Some("write `needs: [other_step]`".into());
                             vec![]
                         }
                     }
@@ -389,12 +477,26 @@ impl Parser {
                             .iter()
                             .copied()
                             .chain(KINDS.iter().map(|k| k.name));
-                        let hint = did_you_mean(other, candidates);
-                        self.error("unknown-field", k.span, format!("unknown step field `{other}`")).hint = hint.or_else(|| {
-                            Some("a step has an `id`, one action (create_event, write_log, add_label, …) and optionally needs, if, for_each, continue_on_error, always, timeout, retry".into())
-                        });
+                        let meant = closest(other, candidates);
+                        misspelt_action |= meant.and_then(kind).is_some();
+                        strays.push((k, meant.map(|c| format!("did you mean `{c}`?"))));
                     }
                 },
+            }
+        }
+        let id_key = m.iter().find(|(k, _)| k.name == "id");
+        let names: Vec<&str> = strays.iter().map(|(k, _)| k.name.as_str()).collect();
+        // Inputs written at the step's level with no action at all: one error says it.
+        let inputs_without_action = kinds.is_empty()
+            && !names.is_empty()
+            && strays.iter().all(|(_, h)| h.is_none())
+            && kinds_taking(&names).is_some();
+        if !inputs_without_action {
+            for (k, hint) in &strays {
+                let hint = hint.clone().or_else(|| input_hint(&k.name, &kinds_in(m)));
+                self.error("unknown-field", k.span, format!("unknown step field `{}`", k.name)).hint = hint.or_else(|| {
+                    Some("a step has an `id`, one action (create_event, write_log, add_label, …) and optionally needs, if, for_each, continue_on_error, always, timeout, retry".into())
+                });
             }
         }
         match kinds.as_slice() {
@@ -402,6 +504,11 @@ impl Parser {
                 step.kind = spec;
                 step.kind_span = key.span;
                 if inputs.as_map().is_none() {
+                    let required: Vec<String> = input_fields(spec)
+                        .into_iter()
+                        .filter(|f| f.required)
+                        .map(|f| format!("{}: …", f.name))
+                        .collect();
                     self.error(
                         "type",
                         inputs.span,
@@ -410,17 +517,49 @@ impl Parser {
                             spec.name,
                             inputs.kind_name()
                         ),
-                    );
+                    )
+                    .hint = Some(format!(
+                        "write `{}: {{ {} }}`",
+                        spec.name,
+                        required.join(", ")
+                    ));
+                    rejected.extend(id.or(id_rejected));
                     return None;
                 }
                 step.inputs = (*inputs).clone();
             }
             [] => {
-                self.error("missing-action", node.span, "this step has no action")
+                if inputs_without_action {
+                    let fitting = kinds_taking(&names).unwrap_or_default();
+                    let example = fitting.first().copied().unwrap_or("add_label");
+                    self.error(
+                        "missing-action",
+                        strays[0].0.span,
+                        format!(
+                            "this step has no action, only the inputs of one: {}",
+                            quoted_list(&names)
+                        ),
+                    )
                     .hint = Some(format!(
-                    "add one of: {}",
-                    KINDS.iter().map(|k| k.name).collect::<Vec<_>>().join(", ")
-                ));
+                        "put {} under the action, e.g. `{example}: {{ {} }}` (taken by {})",
+                        if names.len() == 1 { "it" } else { "them" },
+                        names
+                            .iter()
+                            .map(|n| format!("{n}: …"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        fitting.join(", ")
+                    ));
+                } else if !misspelt_action {
+                    // (A misspelt action has its own error, which says more than this would.)
+                    let at = id_key.map_or(node.span, |(k, _)| k.span);
+                    self.error("missing-action", at, "this step has no action")
+                        .hint = Some(format!(
+                        "add one of: {}",
+                        KINDS.iter().map(|k| k.name).collect::<Vec<_>>().join(", ")
+                    ));
+                }
+                rejected.extend(id.or(id_rejected));
                 return None;
             }
             [_, (second, key, _), ..] => {
@@ -433,21 +572,115 @@ impl Parser {
                     ),
                 )
                 .hint = Some("split it into two steps".into());
+                rejected.extend(id.or(id_rejected));
                 return None;
             }
         }
-        match id {
-            Some(id) => step.id = id,
-            None => {
-                if !m.iter().any(|(k, _)| k.name == "id") {
-                    self.error("missing-field", node.span, "this step has no `id`")
-                        .hint = Some("add `id: <name>`; later steps refer to its outputs as steps.<name>.<output>".into());
+        match (id, id_rejected) {
+            (Some(id), _) | (None, Some(id)) => step.id = id,
+            (None, None) => {
+                if id_key.is_none() {
+                    let at = m.first().map_or(node.span, |(k, _)| k.span);
+                    self.error("missing-field", at, "this step has no `id`")
+                        .hint = Some(format!(
+                        "add `id: <name>` (e.g. `id: {}`); later steps refer to its outputs as steps.<name>.<output>",
+                        step.kind.name.split('_').next_back().unwrap_or("step")
+                    ));
                 }
-                return None;
+                // Still analysed, under a name no expression can refer to, so that the
+                // problems in its inputs are reported too.
+                step.id = Spanned::new(format!("#{position}"), node.span);
             }
         }
         Some(step)
     }
+}
+
+/// The action keys present in a step mapping (to tell a stray input from a stray field).
+fn kinds_in(m: &[(Key, Node)]) -> Vec<&'static KindSpec> {
+    m.iter().filter_map(|(k, _)| kind(&k.name)).collect()
+}
+
+/// The actions that take every one of `names` as inputs, if any does.
+fn kinds_taking(names: &[&str]) -> Option<Vec<&'static str>> {
+    let fitting: Vec<&str> = KINDS
+        .iter()
+        .filter(|k| {
+            let fields = input_fields(k);
+            names.iter().all(|n| fields.iter().any(|f| f.name == *n))
+        })
+        .map(|k| k.name)
+        .collect();
+    (!fitting.is_empty()).then_some(fitting)
+}
+
+/// A hint for a step key that is an action's input put at the step's level.
+fn input_hint(name: &str, present: &[&'static KindSpec]) -> Option<String> {
+    if let Some(spec) = present
+        .iter()
+        .find(|k| input_fields(k).iter().any(|f| f.name == name))
+    {
+        return Some(format!(
+            "`{name}` is an input of `{}`: indent it under `{}:`",
+            spec.name, spec.name
+        ));
+    }
+    let fitting = kinds_taking(&[name])?;
+    Some(format!(
+        "`{name}` is an input, not a step field: put it under the action ({})",
+        fitting.join(", ")
+    ))
+}
+
+fn quoted_list(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A scalar as it was written, for hints.
+fn scalar_text(node: &Node) -> String {
+    match &node.value {
+        Value::Str(s) => s.clone(),
+        _ => node.to_json().to_string(),
+    }
+}
+
+/// The nearest valid identifier to an invalid one (`sky-map` → `sky_map`, `7` → `step_7`),
+/// if there is one worth showing.
+fn identifier_like(s: &str) -> Option<String> {
+    let mut out: String = s
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    if !out.chars().any(|c| c.is_ascii_alphanumeric()) {
+        return None;
+    }
+    if !out.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        out.insert_str(0, "step_");
+    }
+    Some(out)
+}
+
+/// `5 minutes` → `5m`: the units people write in words, as the one letter a duration takes.
+fn duration_in_words(s: &str) -> Option<String> {
+    let s = s.trim();
+    let digits = s.find(|c: char| !c.is_ascii_digit())?;
+    let (number, unit) = s.split_at(digits);
+    if number.is_empty() {
+        return None;
+    }
+    let unit = unit.trim().to_ascii_lowercase();
+    let letter = match unit.as_str() {
+        "s" | "sec" | "secs" | "second" | "seconds" => 's',
+        "m" | "min" | "mins" | "minute" | "minutes" => 'm',
+        "h" | "hr" | "hrs" | "hour" | "hours" => 'h',
+        "d" | "day" | "days" => 'd',
+        _ => return None,
+    };
+    Some(format!("{number}{letter}"))
 }
 
 /// Parse a manifest's text. Returns the manifest if it is well formed enough to analyse,
@@ -456,12 +689,21 @@ pub fn parse(source: Arc<Source>) -> (Option<Manifest>, Vec<Diagnostic>) {
     let root = match super::node::parse(&source.text) {
         Ok(r) => r,
         Err(e) => {
-            let d = Diagnostic::error("yaml", e.span, format!("invalid YAML: {}", e.message));
+            let d = Diagnostic::error("yaml", e.span, format!("invalid YAML: {}", e.message))
+                .with_hint_opt(e.hint);
             return (None, vec![d]);
         }
     };
     let mut p = Parser { out: vec![] };
-    let Some(top) = p.expect_map(&root, "a manifest") else {
+    let Some(top) = root.as_map() else {
+        p.error(
+            "type",
+            root.span,
+            format!("a manifest must be a mapping, found {}", root.kind_name()),
+        )
+        .hint = Some(format!(
+            "a manifest starts with `version: {VERSION}` and has a `steps:` list"
+        ));
         return (None, p.out);
     };
     let stem = source.path.file_stem().map_or_else(
@@ -476,9 +718,12 @@ pub fn parse(source: Arc<Source>) -> (Option<Manifest>, Vec<Diagnostic>) {
         vars: vec![],
         defaults: Defaults::default(),
         steps: vec![],
+        rejected_ids: vec![],
     };
     let mut version_seen = false;
     let mut steps_seen = false;
+    // Required keys that a misspelt key probably meant: its error says so already.
+    let mut meant: Vec<&str> = Vec::new();
     for (k, v) in top {
         match k.name.as_str() {
             "version" => {
@@ -507,42 +752,56 @@ pub fn parse(source: Arc<Source>) -> (Option<Manifest>, Vec<Diagnostic>) {
                 steps_seen = true;
                 match &v.value {
                     Value::Seq(items) if !items.is_empty() => {
-                        m.steps = items.iter().filter_map(|s| p.step(s)).collect()
+                        let mut rejected = Vec::new();
+                        m.steps = items
+                            .iter()
+                            .enumerate()
+                            .filter_map(|(i, s)| p.step(s, i + 1, &mut rejected))
+                            .collect();
+                        m.rejected_ids = rejected;
                     }
                     Value::Seq(_) => {
-                        p.error("empty", v.span, "`steps` is empty");
+                        p.error("empty", v.span, "`steps` is empty").hint = Some(
+                            "add at least one step: `- id: <name>` and an action such as `add_label: { … }`"
+                                .into(),
+                        );
                     }
                     _ => {
                         p.error(
                             "type",
                             v.span,
                             format!("`steps` must be a list of steps, found {}", v.kind_name()),
+                        )
+                        .hint = Some(
+                            "write each step as a list item starting with `- id: <name>`".into(),
                         );
                     }
                 }
             }
             other => {
-                let hint = did_you_mean(other, TOP_KEYS.iter().copied());
+                let suggestion = closest(other, TOP_KEYS.iter().copied());
+                meant.extend(suggestion);
                 p.error("unknown-field", k.span, format!("unknown field `{other}`"))
-                    .hint =
-                    hint.or_else(|| Some(format!("a manifest has: {}", TOP_KEYS.join(", "))));
+                    .hint = Some(suggestion.map_or_else(
+                    || format!("a manifest has: {}", TOP_KEYS.join(", ")),
+                    |c| format!("did you mean `{c}`?"),
+                ));
             }
         }
     }
-    if !version_seen {
-        p.error(
-            "missing-field",
-            Span::new(0, 0),
-            "the manifest has no `version`",
-        )
-        .hint = Some(format!("start it with `version: {VERSION}`"));
+    // A missing key has no place of its own: point at the start of the mapping, where it
+    // would go (not at a leading comment).
+    let start = top
+        .first()
+        .map_or(root.span, |(k, _)| Span::new(k.span.offset, 0));
+    if !version_seen && !meant.contains(&"version") {
+        p.error("missing-field", start, "the manifest has no `version`")
+            .hint = Some(format!("start it with `version: {VERSION}`"));
     }
-    if !steps_seen {
-        p.error(
-            "missing-field",
-            Span::new(0, 0),
-            "the manifest has no `steps`",
-        );
+    if !steps_seen && !meant.contains(&"steps") {
+        p.error("missing-field", start, "the manifest has no `steps`")
+            .hint =
+            Some("add `steps:` with a list of steps, each `- id: <name>` and one action".into());
     }
     (Some(m), p.out)
 }
@@ -579,16 +838,16 @@ mod tests {
         let codes: Vec<&str> = d.iter().map(|x| x.code).collect();
         assert_eq!(
             codes,
+            // A misspelt key is one problem: no second error for the action or the
+            // `version` it stands for.
             [
                 "unknown-field",
                 "name",
                 "unknown-field",
-                "missing-action",
                 "two-actions",
                 "type",
                 "value",
                 "unknown-field",
-                "missing-field"
             ],
             "{d:#?}"
         );

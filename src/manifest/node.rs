@@ -203,19 +203,32 @@ pub struct SyntaxError {
     pub message: String,
     /// Where, if the parser said.
     pub span: Option<Span>,
+    /// How to fix it, when the message alone does not say.
+    pub hint: Option<String>,
 }
 
 /// Parse YAML text into a spanned tree.
 pub fn parse(text: &str) -> Result<Node, SyntaxError> {
+    match parse_raw(text) {
+        Ok(node) => Ok(node),
+        Err((message, span)) => Err(explain(text, message, span)),
+    }
+}
+
+fn parse_raw(text: &str) -> Result<Node, (String, Option<Span>)> {
     let mut options = serde_saphyr::Options::default();
     options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::Error;
     options.with_snippet = false;
     options.strict_booleans = true;
     match serde_saphyr::from_str_with_options::<serde_saphyr::Spanned<Raw>>(text, options) {
-        Ok(v) => Ok(Node {
-            span: span_of(&v.referenced),
-            value: v.value.0,
-        }),
+        Ok(v) => {
+            let mut root = Node {
+                span: span_of(&v.referenced),
+                value: v.value.0,
+            };
+            cover_children(&mut root, text);
+            Ok(root)
+        }
         Err(e) => {
             let located = e.location().map(|l| {
                 let span = span_of(&l);
@@ -225,12 +238,204 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
                     span
                 }
             });
-            Err(SyntaxError {
-                span: located,
-                message: plain_message(&e.to_string()),
-            })
+            Err((plain_message(&e.to_string()), located))
         }
     }
+}
+
+/// The parser gives a collection the span of its opening token only (`[`, `{`, or nothing for a
+/// block collection); widen it to the whole collection, so that a diagnostic about a list or
+/// a mapping underlines all of it and a span inside it is known to be inside.
+fn cover_children(node: &mut Node, text: &str) {
+    let (first, last) = match &mut node.value {
+        Value::Seq(items) => {
+            items.iter_mut().for_each(|i| cover_children(i, text));
+            (items.first().map(|i| i.span), items.last().map(|i| i.span))
+        }
+        Value::Map(entries) => {
+            entries
+                .iter_mut()
+                .for_each(|(_, v)| cover_children(v, text));
+            (
+                entries.first().map(|(k, _)| k.span),
+                entries.last().map(|(k, v)| {
+                    if v.span.offset + v.span.len >= k.span.offset + k.span.len {
+                        v.span
+                    } else {
+                        k.span
+                    }
+                }),
+            )
+        }
+        _ => return,
+    };
+    let open = text[node.span.offset.min(text.len())..].chars().next();
+    let flow_close = match open {
+        Some('[') if node.span.len == 1 => Some(']'),
+        Some('{') if node.span.len == 1 => Some('}'),
+        _ => None,
+    };
+    let start = match (flow_close, first) {
+        (None, Some(f)) => f.offset.min(node.span.offset),
+        _ => node.span.offset,
+    };
+    let mut end = last.map_or(node.span.offset + node.span.len, |l| l.offset + l.len);
+    end = end.max(node.span.offset + node.span.len);
+    if let Some(close) = flow_close {
+        // Past the last item: spaces, commas, newlines and comments, then the bracket.
+        let rest = &text[end.min(text.len())..];
+        let mut in_comment = false;
+        for (i, c) in rest.char_indices() {
+            match c {
+                '\n' => in_comment = false,
+                _ if in_comment => {}
+                '#' => in_comment = true,
+                c if c == close => {
+                    end += i + 1;
+                    break;
+                }
+                ' ' | '\t' | '\r' | ',' => {}
+                _ => break,
+            }
+        }
+    }
+    node.span = Span::new(start, end.saturating_sub(start));
+}
+
+/// The parser reports where it gave up, which is often not where the mistake is: an unclosed
+/// `[` is only noticed lines later (as a misplaced `:`), and a tab is reported after it. Point
+/// at the mistake instead, and add a hint a manifest author can act on.
+fn explain(text: &str, message: String, span: Option<Span>) -> SyntaxError {
+    if let Some(at) = span
+        && let Some((bracket_message, bracket)) = unclosed_bracket_before(text, at)
+    {
+        let close = if bracket_message.contains('{') {
+            '}'
+        } else {
+            ']'
+        };
+        return SyntaxError {
+            message: bracket_message,
+            span: Some(bracket),
+            hint: Some(format!(
+                "close it with `{close}` on the same line, or quote the value if the bracket is part of the text"
+            )),
+        };
+    }
+    if message.contains("tab") {
+        let from = span.map_or(0, |s| line_start(text, s.offset));
+        if let Some(tab) = indentation_tab(text, from).or_else(|| indentation_tab(text, 0)) {
+            return SyntaxError {
+                message: "a tab is used for indentation".into(),
+                span: Some(Span::new(tab, 1)),
+                hint: Some("YAML indents with spaces only: replace the tab with spaces".into()),
+            };
+        }
+    }
+    let hint = if let Some(key) = message.strip_prefix("duplicate mapping key: ") {
+        let first = span.and_then(|s| earlier_key(text, s.offset, key));
+        Some(match first {
+            Some(line) => format!(
+                "`{key}` is already given on line {line}: keep the one you mean and delete the other"
+            ),
+            None => format!(
+                "`{key}` may appear only once here: keep the one you mean and delete the other"
+            ),
+        })
+    } else if message.contains("unclosed quote") {
+        Some("close the string with the same quote it starts with".into())
+    } else if message.contains("did not find expected key")
+        || message.contains("did not find expected '-'")
+        || message.contains("mapping values are not allowed")
+    {
+        Some("check the indentation: the keys of one mapping start in the same column, and a value containing `: ` must be quoted".into())
+    } else if message.contains("bracket") {
+        Some("every `[` needs a `]` and every `{` a `}`".into())
+    } else {
+        None
+    };
+    SyntaxError {
+        message,
+        span,
+        hint,
+    }
+}
+
+/// An unclosed flow collection (`[` or `{`) on an earlier line than the error at `at`, found by
+/// parsing the text up to the error's line again: cut there, the parser names the bracket. Only
+/// when the error's line is not indented deeper than the bracket's, since a deeper line may
+/// legitimately continue the collection.
+fn unclosed_bracket_before(text: &str, at: Span) -> Option<(String, Span)> {
+    let error_line = line_start(text, at.offset);
+    if error_line == 0 {
+        return None;
+    }
+    let (message, span) = parse_raw(&text[..error_line]).err()?;
+    let span = span?;
+    if !message.starts_with("unclosed bracket") {
+        return None;
+    }
+    let indent = |offset: usize| {
+        text[line_start(text, offset)..]
+            .chars()
+            .take_while(|c| *c == ' ')
+            .count()
+    };
+    (indent(at.offset) <= indent(span.offset)).then_some((message, span))
+}
+
+/// The line (from 1) of the first `key:` in the block mapping holding the key at `at`: the
+/// lines above it at the same indentation, up to one indented less.
+fn earlier_key(text: &str, at: usize, key: &str) -> Option<usize> {
+    let start = line_start(text, at);
+    let indent = at - start;
+    let lines: Vec<&str> = text[..start].lines().collect();
+    let mut found = None;
+    for (i, l) in lines.iter().enumerate().rev() {
+        let content = l.trim_start_matches(' ');
+        if content.is_empty() || content.starts_with('#') {
+            continue;
+        }
+        let this = l.len() - content.len();
+        // `- key:` opens a mapping inside a list item, indented two more than its dash.
+        let (this, content) = match content.strip_prefix("- ") {
+            Some(rest) => (this + 2, rest.trim_start_matches(' ')),
+            None => (this, content),
+        };
+        if this < indent {
+            break;
+        }
+        if this == indent
+            && content
+                .strip_prefix(key)
+                .is_some_and(|r| r.trim_start().starts_with(':'))
+        {
+            found = Some(i + 1);
+        }
+        if l.trim_start().starts_with("- ") && this == indent {
+            break;
+        }
+    }
+    found
+}
+
+fn line_start(text: &str, offset: usize) -> usize {
+    text.get(..offset)
+        .and_then(|before| before.rfind('\n'))
+        .map_or(0, |i| i + 1)
+}
+
+/// The offset of the first tab in a line's indentation, from the line starting at `from`.
+fn indentation_tab(text: &str, from: usize) -> Option<usize> {
+    let mut line = from;
+    for l in text.get(from..)?.split_inclusive('\n') {
+        let indent = l.len() - l.trim_start_matches([' ', '\t']).len();
+        if let Some(i) = l[..indent].find('\t') {
+            return Some(line + i);
+        }
+        line += l.len();
+    }
+    None
 }
 
 /// The byte offset of a 1-based line and (character) column.
@@ -293,15 +498,43 @@ mod tests {
     #[test]
     fn syntax_errors_have_a_place() {
         let cases = [
-            ("a: [1, 2\nb: 3\n", "illegal placement of ':' indicator", 10),
+            // The parser notices the open bracket only at the next `:`; the error names it.
+            ("a: [1, 2\nb: 3\n", "unclosed bracket '['", 3),
+            ("a:\n  b: [1, 2\n  c: 3\n", "unclosed bracket '['", 8),
+            ("a:\n  - 1\n\t- 2\n", "a tab is used for indentation", 9),
             ("a: 1\na: 2\n", "duplicate mapping key: a", 5),
+            (
+                "s:\n  - id: x\n    id: y\n",
+                "duplicate mapping key: id",
+                17,
+            ),
             ("x: \"unterminated\n", "unclosed quote", 3),
         ];
         for (text, message, offset) in cases {
             let e = parse(text).unwrap_err();
+            if message.starts_with("duplicate") {
+                assert!(
+                    e.hint.as_deref().is_some_and(|h| h.contains("line ")),
+                    "{e:?}"
+                );
+            }
             assert_eq!(e.message, message);
             assert_eq!(e.span.map(|s| s.offset), Some(offset), "{text:?}");
         }
+    }
+
+    #[test]
+    fn collections_span_their_contents() {
+        let text = "a:\n  b: [1, 2 ]\n  c: {x: 1}\n  d:\n    - 1\n    - [ ]\n";
+        let root = parse(text).unwrap();
+        let at = |n: &Node| &text[n.span.offset..n.span.offset + n.span.len];
+        assert_eq!(at(&root), text.trim_end());
+        let a = &root.as_map().unwrap()[0].1;
+        assert_eq!(at(a), &text[5..text.len() - 1]);
+        let m = a.as_map().unwrap();
+        assert_eq!(at(&m[0].1), "[1, 2 ]");
+        assert_eq!(at(&m[1].1), "{x: 1}");
+        assert_eq!(at(&m[2].1), "- 1\n    - [ ]");
     }
 
     #[test]

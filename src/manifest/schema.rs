@@ -53,7 +53,7 @@ pub fn manifest_schema() -> Json {
         "duration".into(),
         json!({
             "description": "Seconds, or a number with a unit: 90s, 15m, 2h, 1d.",
-            "anyOf": [{ "type": "integer", "minimum": 1 }, { "type": "string", "pattern": "^\\s*[0-9]+\\s*[smhd]?\\s*$" }]
+            "anyOf": [{ "type": "integer", "minimum": 1 }, { "type": "string", "pattern": "^\\s*[0-9]+[smhd]?\\s*$" }]
         }),
     );
     defs.insert(

@@ -336,8 +336,8 @@ pub struct DownloadInput {
     pub object: String,
     /// The file: `name` for the latest version, `name,N` for version N.
     pub file: String,
-    /// Where to write it, relative to the manifest.
-    #[schemars(extend("format" = "path"))]
+    /// Where to write it, relative to the manifest (created or replaced).
+    #[schemars(extend("format" = "output-path"))]
     pub to: PathBuf,
 }
 
@@ -547,6 +547,9 @@ pub struct InputField {
     pub ty: Type,
     /// Whether it must be given.
     pub required: bool,
+    /// Whether it names a local file that must exist (an upload), as opposed to one that
+    /// will be written.
+    pub existing_file: bool,
 }
 
 /// The input fields of a kind, derived from its schema.
@@ -570,6 +573,7 @@ pub fn input_fields(spec: &KindSpec) -> Vec<InputField> {
             name: name.clone(),
             ty: schema_type(s),
             required: required.contains(name),
+            existing_file: s.get("format").and_then(|f| f.as_str()) == Some("path"),
         })
         .collect()
 }
@@ -583,7 +587,14 @@ pub fn schema_type(s: &serde_json::Value) -> Type {
     };
     let main = types.iter().find(|t| **t != "null").copied();
     match main {
-        Some("string") if s.get("format").and_then(|f| f.as_str()) == Some("path") => Type::Path,
+        Some("string")
+            if matches!(
+                s.get("format").and_then(|f| f.as_str()),
+                Some("path" | "output-path")
+            ) =>
+        {
+            Type::Path
+        }
         Some("string") => Type::String,
         Some("number") => Type::Number,
         Some("integer") => Type::Integer,

@@ -3,8 +3,11 @@
 
 mod annotations;
 mod auth;
+mod check;
 mod cli;
 mod events;
 mod faults;
 mod harness;
+mod schema;
 mod superevents;
+mod workflows;
