@@ -71,6 +71,28 @@ pub struct Analysis {
     pub levels: Vec<Vec<usize>>,
 }
 
+impl Analysis {
+    /// The environment variables the manifest's expressions read (`env.<NAME>`): the only ones
+    /// a run needs to expose to them.
+    pub fn env_names(&self) -> std::collections::BTreeSet<String> {
+        let vars = self.vars.iter().map(|(_, i)| i);
+        let steps = self.steps.iter().flat_map(|s| {
+            std::iter::once(&s.inputs)
+                .chain(s.condition.as_ref())
+                .chain(s.for_each.as_ref())
+        });
+        vars.chain(steps)
+            .flat_map(Input::templates)
+            .flat_map(|(t, _)| t.exprs().flat_map(|e| e.refs.iter()).collect::<Vec<_>>())
+            .filter(|r| r.root == Root::Env)
+            .filter_map(|r| match r.path.first() {
+                Some(Segment::Field(name)) => Some(name.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
 /// The type of a literal value.
 pub fn json_type(v: &Json) -> Type {
     match v {
@@ -106,6 +128,9 @@ enum Lists {
 
 struct Analyzer<'a> {
     m: &'a Manifest,
+    /// Each step's outputs as expressions see them, computed once: references look them up
+    /// many times.
+    step_outputs: Vec<Vec<(&'static str, Type, &'static str)>>,
     opts: &'a Options,
     base_dir: PathBuf,
     ids: HashMap<String, usize>,
@@ -195,24 +220,8 @@ impl Analyzer<'_> {
     /// The outputs of a step as expressions see them. A `for_each` step runs once per item:
     /// each output is the list of the runs' values, beside `items` (every run's outputs) and
     /// `count`, as the engine aggregates them.
-    fn outputs(&self, step: usize) -> Vec<(&'static str, Type, &'static str)> {
-        let s = &self.m.steps[step];
-        let outputs = (s.kind.outputs)();
-        if s.for_each.is_none() {
-            return outputs;
-        }
-        let mut outputs: Vec<_> = outputs
-            .into_iter()
-            .filter(|(n, _, _)| !matches!(*n, "items" | "count"))
-            .map(|(n, t, d)| (n, Type::List(Box::new(t)), d))
-            .collect();
-        outputs.push((
-            "items",
-            Type::List(Box::new(Type::Object)),
-            "every run's outputs",
-        ));
-        outputs.push(("count", Type::Integer, "how many items ran"));
-        outputs
+    fn outputs(&self, step: usize) -> &[(&'static str, Type, &'static str)] {
+        &self.step_outputs[step]
     }
 
     fn output_type(&self, step: usize, path: &[Segment]) -> Result<Type, (String, Option<String>)> {
@@ -923,6 +932,26 @@ fn template_text(t: &Template) -> String {
         .collect()
 }
 
+/// The outputs of a step as expressions see them (see `Analyzer::outputs`).
+fn step_outputs(s: &Step) -> Vec<(&'static str, Type, &'static str)> {
+    let outputs = (s.kind.outputs)();
+    if s.for_each.is_none() {
+        return outputs;
+    }
+    let mut outputs: Vec<_> = outputs
+        .into_iter()
+        .filter(|(n, _, _)| !matches!(*n, "items" | "count"))
+        .map(|(n, t, d)| (n, Type::List(Box::new(t)), d))
+        .collect();
+    outputs.push((
+        "items",
+        Type::List(Box::new(Type::Object)),
+        "every run's outputs",
+    ));
+    outputs.push(("count", Type::Integer, "how many items ran"));
+    outputs
+}
+
 /// Analyse a parsed manifest.
 pub fn analyze(manifest: Manifest, opts: &Options) -> (Option<Analysis>, Vec<Diagnostic>) {
     let base_dir = manifest
@@ -934,6 +963,7 @@ pub fn analyze(manifest: Manifest, opts: &Options) -> (Option<Analysis>, Vec<Dia
         .unwrap_or_else(|| PathBuf::from("."));
     let mut a = Analyzer {
         m: &manifest,
+        step_outputs: manifest.steps.iter().map(step_outputs).collect(),
         opts,
         base_dir: base_dir.clone(),
         ids: HashMap::new(),

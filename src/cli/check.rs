@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::exit::Exit;
-use super::load::{Format, Loaded, load_all, parse_set, print_human};
+use super::load::{Format, Loaded, load_many, parse_set, print_human};
 use crate::analyze::{Options, Vocabulary};
 use crate::manifest::diagnostic::did_you_mean;
 use crate::manifest::steps::Effect;
@@ -46,12 +46,13 @@ pub async fn run(a: CheckArgs) -> anyhow::Result<Exit> {
     let mut all_json = Vec::new();
     let mut errors = 0;
     let mut warnings = 0;
-    for file in &a.files {
+    let loaded = load_many(&a.files, &opts);
+    for (file, l) in a.files.iter().zip(loaded) {
         let Loaded {
             manifest,
             analysis,
             mut report,
-        } = load_all(file, &opts);
+        } = l;
         // The server and the guard need only the top level: checked even when the steps have
         // errors, so that one pass reports everything.
         if let Some(m) = &manifest {

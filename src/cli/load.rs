@@ -34,6 +34,42 @@ pub struct Loaded {
     pub report: Report,
 }
 
+/// [`load_all`] for several files, on as many threads as there are CPUs; results in the
+/// order of `paths`.
+pub fn load_many(paths: &[std::path::PathBuf], opts: &Options) -> Vec<Loaded> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(paths.len());
+    if workers <= 1 {
+        return paths.iter().map(|p| load_all(p, opts)).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<Loaded>>> = paths.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(path) = paths.get(i) else { break };
+                    let loaded = load_all(path, opts);
+                    *slots[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(loaded);
+                }
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .zip(paths)
+        .map(|(slot, path)| {
+            slot.into_inner()
+                .unwrap_or_else(|p| p.into_inner())
+                .unwrap_or_else(|| load_all(path, opts))
+        })
+        .collect()
+}
+
 /// As [`load`], keeping the parsed manifest even when it has errors, for checks that need
 /// only its top level (the server and the production guard).
 pub fn load_all(path: &Path, opts: &Options) -> Loaded {

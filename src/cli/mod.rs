@@ -85,16 +85,19 @@ async fn server_vocabulary(name: &str) -> anyhow::Result<Vocabulary> {
     }
 }
 
-/// The environment variables expressions may read as `env.*`.
-fn expression_env() -> std::collections::BTreeMap<String, String> {
-    // Credentials never reach expressions, so never a manifest or a journal.
-    const HIDDEN: &[&str] = &["BEARER_TOKEN", "SCITOKEN"];
-    std::env::vars()
-        .filter(|(k, _)| {
-            !HIDDEN.contains(&k.as_str())
-                && !k.contains("TOKEN")
-                && !k.contains("PASSWORD")
-                && !k.contains("SECRET")
-        })
+/// The environment variables the manifest's expressions read (`env.*`), and no others: a
+/// credential in the environment can never reach a request or the journal through them.
+fn expression_env(analysis: &Analysis) -> std::collections::BTreeMap<String, String> {
+    // Names that hold credentials stay hidden even when asked for.
+    let secret = |n: &str| {
+        ["TOKEN", "PASSWORD", "SECRET", "_CONDOR_CREDS"]
+            .iter()
+            .any(|s| n.contains(s))
+    };
+    analysis
+        .env_names()
+        .into_iter()
+        .filter(|n| !secret(n))
+        .filter_map(|name| std::env::var(&name).ok().map(|v| (name, v)))
         .collect()
 }

@@ -47,7 +47,7 @@ pub async fn run(a: PlanArgs) -> anyhow::Result<Exit> {
         &analysis,
         &server.to_string(),
         crate::gps::gps_now(),
-        &super::expression_env(),
+        &super::expression_env(&analysis),
     )?;
     match a.format {
         Format::Human => print!("{plan}"),

@@ -119,7 +119,7 @@ pub async fn run(a: RunArgs) -> anyhow::Result<Exit> {
         anyhow::bail!("{m}");
     }
     let manifest_sha = hex(&Sha256::digest(analysis.manifest.source.text.as_bytes()));
-    let env = super::expression_env();
+    let env = super::expression_env(&analysis);
 
     // The sandbox is started before the journal header is written, so that the header
     // records the URL it serves at.

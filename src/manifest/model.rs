@@ -505,7 +505,7 @@ impl Parser {
                 step.kind_span = key.span;
                 if inputs.as_map().is_none() {
                     let required: Vec<String> = input_fields(spec)
-                        .into_iter()
+                        .iter()
                         .filter(|f| f.required)
                         .map(|f| format!("{}: …", f.name))
                         .collect();

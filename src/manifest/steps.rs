@@ -5,6 +5,7 @@
 //! are evaluated), so the same types serve the schema, `check`, `plan` and `run`.
 
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use schemars::{JsonSchema, Schema, schema_for};
 use serde::Deserialize;
@@ -552,8 +553,16 @@ pub struct InputField {
     pub existing_file: bool,
 }
 
-/// The input fields of a kind, derived from its schema.
-pub fn input_fields(spec: &KindSpec) -> Vec<InputField> {
+/// The input fields of a kind, derived from its schema once and kept: building a schema
+/// is much slower than checking a step against it.
+pub fn input_fields(spec: &KindSpec) -> &'static [InputField] {
+    static FIELDS: OnceLock<Vec<Vec<InputField>>> = OnceLock::new();
+    let all = FIELDS.get_or_init(|| KINDS.iter().map(fields_of).collect());
+    let i = KINDS.iter().position(|k| k.name == spec.name).unwrap_or(0);
+    &all[i]
+}
+
+fn fields_of(spec: &KindSpec) -> Vec<InputField> {
     let schema = (spec.inputs)();
     let required: Vec<String> = schema
         .get("required")

@@ -376,3 +376,42 @@ async fn server_outages_exit_with_the_resumable_code() {
         .code(75);
     assert!(stderr(&out).contains("503"), "{}", stderr(&out));
 }
+
+#[tokio::test]
+async fn expressions_see_only_the_environment_they_name_and_never_credentials() {
+    let w = Work::new();
+    std::fs::write(
+        w.path("workflows/env.yaml"),
+        "version: 1\nsteps:\n  - id: event\n    create_event: { group: Test, pipeline: gstlal, file: data/coinc.xml }\n  - id: note\n    write_log: { object: \"${{ steps.event.graceid }}\", comment: \"run by ${{ env.GF_OPERATOR }}\" }\n  - id: leak\n    write_log: { object: \"${{ steps.event.graceid }}\", comment: \"${{ env.GF_API_TOKEN }}\" }\n",
+    )
+    .unwrap();
+    let out = Command::cargo_bin("graceflow")
+        .unwrap()
+        .current_dir(w.dir.path())
+        .env("GF_OPERATOR", "ada")
+        .env("GF_API_TOKEN", "s3cr3t-value")
+        .args([
+            "run",
+            "workflows/env.yaml",
+            "--sandbox-data",
+            "sandbox",
+            "--journal",
+            "env.jsonl",
+        ])
+        .assert()
+        .code(1);
+    let text = stderr(&out);
+    assert!(text.contains("env.GF_API_TOKEN is not defined"), "{text}");
+    assert!(!text.contains("s3cr3t-value"));
+    assert!(
+        !std::fs::read_to_string(w.path("env.jsonl"))
+            .unwrap()
+            .contains("s3cr3t-value")
+    );
+    let (_sb, client) = w.inspect().await;
+    let logs = client
+        .logs(&ObjectId::parse("T0001").unwrap())
+        .await
+        .unwrap();
+    assert!(logs.iter().any(|l| l.comment == "run by ada"));
+}
