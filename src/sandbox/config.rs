@@ -111,7 +111,7 @@ impl AccessConfig {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FaultConfig {
-    /// Added before every API response.
+    /// Added to every API response, after the request is handled.
     #[serde(default, with = "millis")]
     pub latency: Duration,
     /// Probability that a request is answered with one of `statuses` instead of being handled.

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::annotate::{add_label, write_log};
 use super::api::Api;
 use super::auth::Caller;
-use super::blobs::{Blobs, StagedFile};
+use super::blobs::StagedFile;
 use super::error::{ErrorBody, SandboxError};
 use super::form::FormData;
 use super::ingest::{self, Parsed};
@@ -168,8 +168,7 @@ fn parse_bool(v: Option<&str>) -> bool {
     matches!(v, Some("True" | "true" | "1" | "on"))
 }
 
-/// An upload, parsed, with the files the server derives from it already staged on disk (so
-/// that no file is written while the database is locked).
+/// An upload, parsed, with the files the server derives from it staged.
 struct Ingested {
     parsed: Parsed,
     side_files: Vec<(StagedFile, &'static str)>,
@@ -177,34 +176,36 @@ struct Ingested {
 
 /// Read a staged upload and parse it for `pipeline`, off the async runtime.
 async fn ingest_upload(
-    blobs: &Blobs,
     file: &StagedFile,
     pipeline: &str,
     search: Option<&str>,
     fields: &[(String, String)],
 ) -> Result<Ingested, SandboxError> {
-    let path = file.path.clone();
     let (pipeline, search) = (pipeline.to_owned(), search.map(str::to_owned));
     let fields = fields.to_vec();
-    let blobs = blobs.clone();
+    let staged = file.content.clone();
     tokio::task::spawn_blocking(move || {
-        let bytes = std::fs::read(&path)?;
+        let bytes = staged.read()?;
         let upload = ingest::Upload {
             pipeline: &pipeline,
             search: search.as_deref(),
             fields: &fields,
         };
-        let parsed = ingest::parse(&upload, &bytes).map_err(|m| {
+        let mut parsed = ingest::parse(&upload, &bytes).map_err(|m| {
             SandboxError::new(
                 StatusCode::BAD_REQUEST,
                 ErrorBody::Warnings(vec![format!("Problem creating event ({m})")]),
             )
         })?;
-        let side_files = parsed
-            .side_files
-            .iter()
-            .map(|f| Ok((blobs.stage_bytes(f.name, &f.bytes)?, f.comment)))
-            .collect::<Result<_, SandboxError>>()?;
+        let side_files = std::mem::take(&mut parsed.side_files)
+            .into_iter()
+            .map(|f| {
+                (
+                    StagedFile::in_memory(f.name, bytes::Bytes::from(f.bytes)),
+                    f.comment,
+                )
+            })
+            .collect();
         Ok(Ingested { parsed, side_files })
     })
     .await
@@ -303,14 +304,7 @@ async fn create(
     let (Some(group), Some(file), true) = (group, file, errors.is_empty()) else {
         return Err(form_errors(errors));
     };
-    let ingested = ingest_upload(
-        state.store.blobs(),
-        &file,
-        &pipeline,
-        search.as_deref(),
-        &form.fields,
-    )
-    .await?;
+    let ingested = ingest_upload(&file, &pipeline, search.as_deref(), &form.fields).await?;
     let offline = parse_bool(form.get("offline"));
     let content_id = form.get("content_id").map(str::to_owned);
     let (json, location) = state
@@ -410,7 +404,6 @@ async fn replace(
         ]));
     };
     let ingested = ingest_upload(
-        state.store.blobs(),
         &file,
         &event.pipeline,
         event.search.as_deref(),

@@ -89,9 +89,16 @@ fn is_write(m: &Method) -> bool {
 /// Middleware applying the fault settings to API requests.
 pub async fn inject(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let (latency, retry_after, decision) = state.faults.decide(req.method());
+    let response = respond(decision, retry_after, req, next).await;
+    // The latency is added to the response, after the request was handled, as a network
+    // would delay the answer: requests arriving together are handled while earlier ones wait.
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
+    response
+}
+
+async fn respond(decision: Decision, retry_after: bool, req: Request, next: Next) -> Response {
     match decision {
         Decision::Handle => next.run(req).await,
         Decision::Fail(status) => {

@@ -99,7 +99,7 @@ async fn read_multipart(mut mp: Multipart, state: &AppState) -> Result<FormData,
         match field.file_name().map(str::to_owned) {
             Some(file_name) if out.file.is_none() => {
                 let file_name = clean_file_name(&file_name)?;
-                let mut w = StagingWriter::create(state.store.blobs()).await?;
+                let mut w = StagingWriter::new(state.store.blobs());
                 while let Some(chunk) = field.chunk().await.map_err(bad)? {
                     w.write(&chunk).await?;
                 }
