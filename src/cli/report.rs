@@ -128,6 +128,23 @@ fn item_json(item: Option<&str>, o: &Outcome, attempts: u32) -> Json {
     })
 }
 
+/// `graceid=T0001 N=4`: an `ids` object on one line.
+fn ids_text(ids: &Json) -> String {
+    ids.as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| {
+                    format!(
+                        "{k}={}",
+                        v.as_str().map_or_else(|| v.to_string(), str::to_owned)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default()
+}
+
 fn print_human(r: &Json) {
     println!(
         "{} ({}) on {}, started {}",
@@ -137,20 +154,7 @@ fn print_human(r: &Json) {
         r["started"].as_str().unwrap_or("")
     );
     for s in r["steps"].as_array().into_iter().flatten() {
-        let ids = s["ids"]
-            .as_object()
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| {
-                        format!(
-                            "{k}={}",
-                            v.as_str().map_or_else(|| v.to_string(), str::to_owned)
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .unwrap_or_default();
+        let ids = ids_text(&s["ids"]);
         let dur = s["duration_ms"]
             .as_u64()
             .map(|d| format!(" {:.2}s", d as f64 / 1000.0))
@@ -169,20 +173,7 @@ fn print_human(r: &Json) {
             println!("      {e}");
         }
         for i in s["items"].as_array().into_iter().flatten() {
-            let ids = i["ids"]
-                .as_object()
-                .map(|m| {
-                    m.iter()
-                        .map(|(k, v)| {
-                            format!(
-                                "{k}={}",
-                                v.as_str().map_or_else(|| v.to_string(), str::to_owned)
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                })
-                .unwrap_or_default();
+            let ids = ids_text(&i["ids"]);
             println!(
                 "      {:<30} {:<8} {ids}",
                 i["item"].as_str().unwrap_or(""),

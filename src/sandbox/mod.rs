@@ -142,8 +142,33 @@ fn app(state: AppState) -> Router {
             get(faults::get_faults).put(faults::put_faults),
         )
         .layer(CompressionLayer::new().compress_when(SizeAbove::new(1024).and(json_only)))
+        .layer(from_fn(close_after_refusal))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// An error answer may be sent before the request's body was read (a refused upload, a
+/// retired endpoint); the connection then cannot be reused, and the server closes it. Saying
+/// so with `Connection: close` keeps a client from sending its next request on a connection
+/// that is about to close (the official client did, and saw "Remote end closed connection").
+async fn close_after_refusal(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let has_body = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v != "0")
+        || req.headers().contains_key(header::TRANSFER_ENCODING);
+    let mut resp = next.run(req).await;
+    if has_body && (resp.status().is_client_error() || resp.status().is_server_error()) {
+        resp.headers_mut().insert(
+            header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+    }
+    resp
 }
 
 /// A sandbox serving on a loopback port in this process.

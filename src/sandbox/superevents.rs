@@ -736,23 +736,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn letters_are_bijective_base_26() {
-        let cases = [
-            (1, "a"),
-            (26, "z"),
-            (27, "aa"),
-            (28, "ab"),
-            (52, "az"),
-            (53, "ba"),
-            (702, "zz"),
-            (703, "aaa"),
-        ];
-        for (n, s) in cases {
-            assert_eq!(int_to_letters(n), s, "{n}");
-        }
-    }
-
-    #[test]
     fn decimals_follow_the_serializer() {
         let mut e = Vec::new();
         assert_eq!(

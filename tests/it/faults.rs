@@ -88,3 +88,25 @@ async fn faults_can_be_set_over_http() {
     sb.anonymous().root().await.unwrap();
     assert!(t.elapsed() >= std::time::Duration::from_millis(50));
 }
+
+#[tokio::test]
+async fn a_refusal_before_the_body_is_read_closes_the_connection() {
+    // Regression: the official client reused a connection the server was closing after a 410
+    // answered without reading the request body, and saw "Remote end closed connection".
+    let sb = Sandbox::start().await;
+    let http = reqwest::Client::new();
+    let url = format!("{}superevents/TS240519a/voevents/", sb.url());
+    let refused = http
+        .post(&url)
+        .header("User-Agent", "test")
+        .bearer_auth(sb.token_with(|_| {}))
+        .form(&[("voevent_type", "PR")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 410);
+    assert_eq!(refused.headers().get("connection").map(|v| v.to_str().unwrap()), Some("close"));
+    // A request without a body keeps its connection.
+    let root = http.get(sb.url()).header("User-Agent", "test").send().await.unwrap();
+    assert!(root.headers().get("connection").is_none());
+}
