@@ -105,8 +105,19 @@ async fn a_refusal_before_the_body_is_read_closes_the_connection() {
         .await
         .unwrap();
     assert_eq!(refused.status().as_u16(), 410);
-    assert_eq!(refused.headers().get("connection").map(|v| v.to_str().unwrap()), Some("close"));
+    assert_eq!(
+        refused
+            .headers()
+            .get("connection")
+            .map(|v| v.to_str().unwrap()),
+        Some("close")
+    );
     // A request without a body keeps its connection.
-    let root = http.get(sb.url()).header("User-Agent", "test").send().await.unwrap();
+    let root = http
+        .get(sb.url())
+        .header("User-Agent", "test")
+        .send()
+        .await
+        .unwrap();
     assert!(root.headers().get("connection").is_none());
 }
