@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::exit::Exit;
-use super::load::{Format, Loaded, load_many, parse_set, print_human};
+use super::load::{Format, Loaded, load_all, map_files, parse_set, render_human};
 use crate::analyze::{Options, Vocabulary};
 use crate::manifest::diagnostic::did_you_mean;
 use crate::manifest::steps::Effect;
@@ -43,16 +43,13 @@ pub async fn run(a: CheckArgs) -> anyhow::Result<Exit> {
         overrides: a.set.clone(),
         vocabulary,
     };
-    let mut all_json = Vec::new();
-    let mut errors = 0;
-    let mut warnings = 0;
-    let loaded = load_many(&a.files, &opts);
-    for (file, l) in a.files.iter().zip(loaded) {
+    // Each file is checked, and its output rendered, on a worker thread.
+    let checked = map_files(&a.files, |file| {
         let Loaded {
             manifest,
             analysis,
             mut report,
-        } = l;
+        } = load_all(file, &opts);
         // The server and the guard need only the top level: checked even when the steps have
         // errors, so that one pass reports everything.
         if let Some(m) = &manifest {
@@ -60,26 +57,36 @@ pub async fn run(a: CheckArgs) -> anyhow::Result<Exit> {
                 .diagnostics
                 .extend(server_problems(m, a.server.as_deref(), a.allow_production));
         }
-        errors += report
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .count();
-        warnings += report
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Warning)
-            .count();
-        match a.format {
+        let count = |s: Severity| {
+            report
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == s)
+                .count()
+        };
+        let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
+        let output = match a.format {
             Format::Human => {
-                print_human(&report);
+                let mut text = render_human(&report);
                 if !report.has_errors() {
                     let steps = analysis.map_or(0, |x| x.manifest.steps.len());
                     let noun = if steps == 1 { "step" } else { "steps" };
-                    eprintln!("{}: ok ({steps} {noun})", file.display());
+                    text.push_str(&format!("{}: ok ({steps} {noun})\n", file.display()));
                 }
+                Output::Text(text)
             }
-            Format::Json => all_json.extend(report.to_json()),
+            Format::Json => Output::Json(report.to_json()),
+        };
+        (errors, warnings, output)
+    });
+    let mut all_json = Vec::new();
+    let (mut errors, mut warnings) = (0, 0);
+    for (e, w, output) in checked {
+        errors += e;
+        warnings += w;
+        match output {
+            Output::Text(t) => eprint!("{t}"),
+            Output::Json(j) => all_json.extend(j),
         }
     }
     match a.format {
@@ -102,6 +109,12 @@ pub async fn run(a: CheckArgs) -> anyhow::Result<Exit> {
     } else {
         Exit::Success
     })
+}
+
+/// One file's output, rendered on its worker thread.
+enum Output {
+    Text(String),
+    Json(Vec<serde_json::Value>),
 }
 
 /// An unknown server name, or a manifest that writes to production without both switches.

@@ -34,27 +34,27 @@ pub struct Loaded {
     pub report: Report,
 }
 
-/// [`load_all`] for several files, on as many threads as there are CPUs; results in the
-/// order of `paths`.
-pub fn load_many(paths: &[std::path::PathBuf], opts: &Options) -> Vec<Loaded> {
+/// `f` applied to each path, on as many threads as there are CPUs; results in the order of
+/// `paths`. Each file's work, dropping what it built included, stays on its thread.
+pub fn map_files<T: Send>(paths: &[std::path::PathBuf], f: impl Fn(&Path) -> T + Sync) -> Vec<T> {
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(paths.len());
     if workers <= 1 {
-        return paths.iter().map(|p| load_all(p, opts)).collect();
+        return paths.iter().map(|p| f(p)).collect();
     }
     let next = AtomicUsize::new(0);
-    let slots: Vec<Mutex<Option<Loaded>>> = paths.iter().map(|_| Mutex::new(None)).collect();
+    let slots: Vec<Mutex<Option<T>>> = paths.iter().map(|_| Mutex::new(None)).collect();
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(path) = paths.get(i) else { break };
-                    let loaded = load_all(path, opts);
-                    *slots[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(loaded);
+                    let out = f(path);
+                    *slots[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(out);
                 }
             });
         }
@@ -65,7 +65,7 @@ pub fn load_many(paths: &[std::path::PathBuf], opts: &Options) -> Vec<Loaded> {
         .map(|(slot, path)| {
             slot.into_inner()
                 .unwrap_or_else(|p| p.into_inner())
-                .unwrap_or_else(|| load_all(path, opts))
+                .unwrap_or_else(|| f(path))
         })
         .collect()
 }
@@ -116,6 +116,13 @@ pub fn load_all(path: &Path, opts: &Options) -> Loaded {
 
 /// Print a report's diagnostics to stderr, with source snippets.
 pub fn print_human(report: &Report) {
+    eprint!("{}", render_human(report));
+}
+
+/// A report's diagnostics as text, with source snippets.
+pub fn render_human(report: &Report) -> String {
+    use std::fmt::Write;
+    let mut text = String::new();
     let handler = miette::GraphicalReportHandler::new_themed(if console_is_colored() {
         miette::GraphicalTheme::unicode()
     } else {
@@ -125,15 +132,16 @@ pub fn print_human(report: &Report) {
         let mut out = String::new();
         let rendered = Rendered::new(d, &report.source);
         if handler.render_report(&mut out, &rendered).is_ok() {
-            eprint!("{out}");
+            text.push_str(&out);
         } else {
-            eprintln!("{}: {}", report.source.path.display(), d.message);
+            let _ = writeln!(text, "{}: {}", report.source.path.display(), d.message);
         }
         if let Some(span) = d.span {
             let (line, col) = report.source.line_col(span.offset);
-            eprintln!("  at {}:{line}:{col}\n", report.source.path.display());
+            let _ = writeln!(text, "  at {}:{line}:{col}\n", report.source.path.display());
         }
     }
+    text
 }
 
 fn console_is_colored() -> bool {
