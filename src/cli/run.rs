@@ -159,6 +159,15 @@ pub async fn run(a: RunArgs) -> anyhow::Result<Exit> {
         Server::Remote { url } => url.clone(),
     };
 
+    // The service root is the first thing the first request needs: fetch it while the journal
+    // is being prepared. A failure here is reported by the first step that needs it.
+    let prefetch = {
+        let client = client.clone();
+        tokio::spawn(async move {
+            let _ = client.root().await;
+        })
+    };
+
     let (vars, now_gps, writer) = match &previous {
         Some(j) => {
             if j.header.manifest_sha256 != manifest_sha {
@@ -223,6 +232,8 @@ pub async fn run(a: RunArgs) -> anyhow::Result<Exit> {
     let progress = Arc::new(Progress::new(analysis.manifest.steps.len(), verbosity));
     let analysis = Arc::new(analysis);
     let journaling = Arc::new(Journaling::new(previous, writer));
+    // The engine would wait for the root anyway; this only makes sure the task is gone.
+    let _ = prefetch.await;
     let report = engine::run(
         analysis.clone(),
         client,

@@ -102,7 +102,7 @@ impl GraceDbBuilder {
             http,
             service_url,
             credential: self.credential,
-            root: OnceCell::new(),
+            root: Arc::new(OnceCell::new()),
         })
     }
 }
@@ -113,7 +113,8 @@ pub struct GraceDb {
     http: reqwest::Client,
     service_url: String,
     credential: Arc<dyn CredentialSource>,
-    root: OnceCell<Arc<ServiceRoot>>,
+    // Shared by clones: the root is fetched once per client and its clones.
+    root: Arc<OnceCell<Arc<ServiceRoot>>>,
 }
 
 impl GraceDb {

@@ -325,3 +325,14 @@ async fn state_survives_a_restart() {
     let second = test_event(&client, &coinc(), &[]).await;
     assert_eq!(second.graceid.as_str(), "T0002");
 }
+
+#[tokio::test]
+async fn clones_of_a_client_share_its_root_document() {
+    let sb = Sandbox::start().await;
+    let client = sb.client();
+    let clone = client.clone();
+    client.root().await.unwrap();
+    // Only a request the clone makes itself would fetch the root again: none does here.
+    let root = clone.root().await.unwrap() as *const _;
+    assert_eq!(root, client.root().await.unwrap() as *const _);
+}
