@@ -24,6 +24,9 @@ use crate::auth::{Credential, CredentialSource};
 /// `gracedb-client`, so this one passes.
 pub const USER_AGENT: &str = concat!("graceflow/", env!("CARGO_PKG_VERSION"));
 
+/// Uploads up to this size are read into memory in one go rather than streamed.
+const SMALL_UPLOAD: u64 = 1024 * 1024;
+
 /// Builds a [`GraceDb`] client.
 #[derive(Debug)]
 pub struct GraceDbBuilder {
@@ -258,27 +261,40 @@ impl GraceDb {
                 for (k, v) in fields.0 {
                     form = form.text(k, v);
                 }
-                let file = tokio::fs::File::open(&upload.path)
-                    .await
-                    .map_err(|source| {
-                        err(ErrorKind::File {
-                            path: upload.path.display().to_string(),
-                            source,
-                        })
-                    })?;
-                let len = file
-                    .metadata()
-                    .await
-                    .map_err(|source| {
-                        err(ErrorKind::File {
-                            path: upload.path.display().to_string(),
-                            source,
-                        })
-                    })?
-                    .len();
-                let stream = reqwest::Body::wrap_stream(
-                    tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024),
-                );
+                let file_err = |source| {
+                    err(ErrorKind::File {
+                        path: upload.path.display().to_string(),
+                        source,
+                    })
+                };
+                // One trip to the blocking pool opens the file and, when it is small, reads it;
+                // a large file is streamed from disk instead, never held in memory.
+                let path = upload.path.clone();
+                let opened = tokio::task::spawn_blocking(move || -> std::io::Result<_> {
+                    use std::io::Read;
+                    let mut f = std::fs::File::open(&path)?;
+                    let len = f.metadata()?.len();
+                    if len <= SMALL_UPLOAD {
+                        let mut bytes = Vec::with_capacity(len as usize);
+                        f.read_to_end(&mut bytes)?;
+                        Ok((len, Ok(bytes)))
+                    } else {
+                        Ok((len, Err(f)))
+                    }
+                })
+                .await
+                .map_err(|e| file_err(std::io::Error::other(e.to_string())))?
+                .map_err(file_err)?;
+                let (len, stream) = match opened {
+                    (_, Ok(bytes)) => (bytes.len() as u64, reqwest::Body::from(bytes)),
+                    (len, Err(f)) => (
+                        len,
+                        reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::with_capacity(
+                            tokio::fs::File::from_std(f),
+                            256 * 1024,
+                        )),
+                    ),
+                };
                 let part = reqwest::multipart::Part::stream_with_length(stream, len)
                     .file_name(upload.file_name.clone())
                     .mime_str(mime_type(&upload.file_name))
