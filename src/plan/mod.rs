@@ -51,8 +51,25 @@ pub struct PlannedStep {
     pub for_each: Option<String>,
     /// Whether it runs even after a failure.
     pub always: bool,
+    /// Time allowed per request (the step's, else the manifest's default), in seconds.
+    pub timeout_s: Option<u64>,
+    /// Its retry policy (the step's, else the manifest's default).
+    pub retry: Option<RetryView>,
     /// One action per item (one when there is no `for_each`).
     pub actions: Vec<PlannedAction>,
+}
+
+/// A retry policy as planned.
+#[derive(Debug, Clone, Serialize)]
+pub struct RetryView {
+    /// Attempts in all.
+    pub attempts: u32,
+    /// First delay, seconds.
+    pub backoff_s: u64,
+    /// Cap on a delay, seconds.
+    pub max_delay_s: u64,
+    /// Overall deadline, seconds.
+    pub deadline_s: Option<u64>,
 }
 
 /// One request, or why there is none.
@@ -351,6 +368,21 @@ impl Planner<'_> {
             condition: None,
             for_each: None,
             always: s.always,
+            timeout_s: s
+                .timeout
+                .as_ref()
+                .or(self.a.manifest.defaults.timeout.as_ref())
+                .map(|t| t.value.as_secs()),
+            retry: s
+                .retry
+                .as_ref()
+                .or(self.a.manifest.defaults.retry.as_ref())
+                .map(|r| RetryView {
+                    attempts: r.value.attempts,
+                    backoff_s: r.value.backoff.as_secs(),
+                    max_delay_s: r.value.max_delay.as_secs(),
+                    deadline_s: r.value.deadline.map(|d| d.as_secs()),
+                }),
             actions: vec![],
         };
         match &info.condition {
@@ -480,13 +512,14 @@ impl std::fmt::Display for Plan {
             .flatten()
             .map(|s| s.actions.iter().filter(|a| a.request.is_some()).count())
             .sum();
+        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
         writeln!(
             f,
-            "plan for {} on {}: {} requests in {} levels (nothing is sent)",
+            "plan for {} on {}: {} in {} (nothing is sent)",
             self.name,
             self.server,
-            requests,
-            self.levels.len()
+            plural(requests, "request"),
+            plural(self.levels.len(), "level")
         )?;
         for (n, level) in self.levels.iter().enumerate() {
             writeln!(
@@ -511,6 +544,20 @@ impl std::fmt::Display for Plan {
                 )?;
                 if let Some(c) = &s.condition {
                     writeln!(f, "    if: {c}")?;
+                }
+                if let Some(t) = s.timeout_s {
+                    writeln!(f, "    timeout: {t}s")?;
+                }
+                if let Some(r) = &s.retry {
+                    let deadline = r
+                        .deadline_s
+                        .map(|d| format!(", deadline {d}s"))
+                        .unwrap_or_default();
+                    writeln!(
+                        f,
+                        "    retry: {} attempts, backoff {}s, at most {}s between{deadline} (applied when the retry policy lands)",
+                        r.attempts, r.backoff_s, r.max_delay_s
+                    )?;
                 }
                 if let Some(fe) = &s.for_each {
                     writeln!(f, "    for_each: {fe}")?;
