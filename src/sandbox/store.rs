@@ -54,10 +54,6 @@ pub struct Store {
 
 struct Inner {
     conn: Mutex<Connection>,
-    /// One access at a time, queued as async tasks. Without it, a burst of 64 requests parks
-    /// 64 blocking-pool threads on `conn`, and their context switches cost more than the
-    /// accesses themselves.
-    turn: tokio::sync::Semaphore,
     blobs: Blobs,
 }
 
@@ -124,7 +120,6 @@ impl Store {
         Ok(Self {
             inner: Arc::new(Inner {
                 conn: Mutex::new(conn),
-                turn: tokio::sync::Semaphore::new(1),
                 blobs,
             }),
         })
@@ -142,9 +137,6 @@ impl Store {
         F: FnOnce(&Db<'_>) -> Result<T, SandboxError> + Send + 'static,
     {
         let inner = self.inner.clone();
-        // Never closed, so `acquire` cannot fail; the mutex below still guards the
-        // connection should a cancelled request leave its access running.
-        let _turn = self.inner.turn.acquire().await;
         tokio::task::spawn_blocking(move || {
             // A panic in another access poisons the mutex; the connection itself is still
             // consistent (SQLite rolled the transaction back), so keep serving.
