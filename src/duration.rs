@@ -1,4 +1,5 @@
-//! Durations as typed on the command line: `90`, `90s`, `15m`, `3h`, `2d`, and negative values
+//! Durations as typed on the command line and in manifests: `90`, `90s`, `15m`, `3h`, `2d`,
+//! `250ms` where a manifest takes it, and negative values
 //! where a command accepts them (`-60` mints an already-expired token for tests).
 
 /// Parse a duration in seconds.
@@ -22,9 +23,34 @@ pub fn parse_seconds(s: &str) -> Result<i64, String> {
         .ok_or_else(|| format!("{s:?} is too large"))
 }
 
+/// Parse a non-negative duration as manifests write them: what [`parse_seconds`] takes, or
+/// milliseconds (`250ms`), which retry backoffs against a local server want.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let t = s.trim();
+    if let Some(ms) = t.strip_suffix("ms") {
+        return ms
+            .parse::<u64>()
+            .map(std::time::Duration::from_millis)
+            .map_err(|_| format!("{s:?} is not a duration (examples: 250ms, 90s, 15m, 3h)"));
+    }
+    let secs = parse_seconds(t)?;
+    u64::try_from(secs)
+        .map(std::time::Duration::from_secs)
+        .map_err(|_| format!("{s:?} is negative"))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::parse_seconds;
+    use super::{parse_duration, parse_seconds};
+    use std::time::Duration;
+
+    #[test]
+    fn durations_take_milliseconds_too() {
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert!(parse_duration("-1").is_err());
+        assert!(parse_duration("1.5ms").is_err());
+    }
 
     #[test]
     fn units() {

@@ -58,6 +58,36 @@ pub fn utc_to_gps(t: UtcTime) -> f64 {
         .to_gpst_seconds()
 }
 
+/// Parse the UTC timestamps GraceDB and the journal write: `YYYY-MM-DD HH:MM:SS UTC`,
+/// `YYYY-MM-DDTHH:MM:SSZ`, with optional fractional seconds (dropped) and `+00:00`.
+pub fn parse_utc(s: &str) -> Option<UtcTime> {
+    let s = s.trim();
+    let s = s
+        .strip_suffix(" UTC")
+        .or_else(|| s.strip_suffix('Z'))
+        .or_else(|| s.strip_suffix("+00:00"))
+        .unwrap_or(s);
+    let (date, time) = s.split_once([' ', 'T'])?;
+    let mut d = date.splitn(3, '-').map(str::parse::<i64>);
+    let (year, month, day) = (d.next()?.ok()?, d.next()?.ok()?, d.next()?.ok()?);
+    let time = time.split('.').next()?;
+    let mut t = time.splitn(3, ':').map(str::parse::<u8>);
+    let (hour, minute, second) = (t.next()?.ok()?, t.next()?.ok()?, t.next()?.ok()?);
+    let valid = (1..=12).contains(&month)
+        && (1..=31).contains(&day)
+        && hour < 24
+        && minute < 60
+        && second <= 60;
+    valid.then_some(UtcTime {
+        year: i32::try_from(year).ok()?,
+        month: month as u8,
+        day: day as u8,
+        hour,
+        minute,
+        second,
+    })
+}
+
 /// The current GPS time.
 pub fn gps_now() -> f64 {
     Epoch::now()
@@ -117,5 +147,14 @@ mod tests {
             unix_to_utc(1_700_000_000).gracedb_format(),
             "2023-11-14 22:13:20 UTC"
         );
+    }
+    #[test]
+    fn timestamps_parse_in_both_formats() {
+        let a = parse_utc("2017-08-17 12:41:04 UTC").unwrap();
+        assert_eq!(a.gracedb_format(), "2017-08-17 12:41:04 UTC");
+        assert_eq!(parse_utc("2017-08-17T12:41:04Z"), Some(a));
+        assert_eq!(parse_utc("2017-08-17T12:41:04.123456+00:00"), Some(a));
+        assert_eq!(parse_utc("2017-13-17 12:41:04 UTC"), None);
+        assert_eq!(parse_utc("yesterday"), None);
     }
 }

@@ -59,6 +59,21 @@ pub struct CredentialError(pub String);
 pub trait CredentialSource: Send + Sync + fmt::Debug {
     /// The credential to use now.
     fn credential(&self) -> Result<Credential, CredentialError>;
+
+    /// Re-read the credential now (after the server refused it); whether it changed.
+    fn reload(&self) -> Result<bool, CredentialError> {
+        Ok(false)
+    }
+
+    /// When the current credential expires (Unix seconds), if it says.
+    fn expires_at(&self) -> Option<i64> {
+        None
+    }
+
+    /// Where the credential comes from, for messages (never the secret).
+    fn describe(&self) -> String {
+        "a fixed credential".into()
+    }
 }
 
 impl CredentialSource for Credential {

@@ -27,6 +27,20 @@ impl Exit {
     }
 }
 
+impl Exit {
+    /// What the status means for whoever runs the command again (DAGMan, a person).
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Self::Success => "done",
+            Self::Permanent => "failed; running it again will not help until the cause is fixed",
+            Self::Usage => "the command line is wrong",
+            Self::Resumable => {
+                "not finished (a transient failure or a stop); run the same command again to resume"
+            }
+        }
+    }
+}
+
 impl From<Exit> for std::process::ExitCode {
     fn from(e: Exit) -> Self {
         std::process::ExitCode::from(e.code())

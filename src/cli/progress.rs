@@ -92,11 +92,7 @@ impl Reporter for Progress {
             EngineEvent::RequestSent { step, item, what }
                 if self.verbosity == Verbosity::Verbose =>
             {
-                let item = item
-                    .as_deref()
-                    .map(|i| format!(" [{i}]"))
-                    .unwrap_or_default();
-                self.line(format!("send   {step}{item}: {what}"));
+                self.line(format!("send   {step}{}: {what}", item_suffix(item)));
             }
             EngineEvent::RequestSent { .. } | EngineEvent::ActionFinished { .. } => {}
             EngineEvent::StepFinished {
@@ -128,6 +124,41 @@ impl Reporter for Progress {
                     self.line(format!("skip   {step}: {reason}"));
                 }
             }
+            EngineEvent::Retrying {
+                step,
+                item,
+                attempt,
+                delay,
+                error,
+            } => {
+                if normal {
+                    self.line(format!(
+                        "retry  {step}{}: attempt {attempt} failed ({error}); next in {:.1}s",
+                        item_suffix(item),
+                        delay.as_secs_f64()
+                    ));
+                }
+            }
+            EngineEvent::Reconciled { step, item, found } => {
+                if normal {
+                    self.line(match found {
+                        Some(f) => format!(
+                            "found  {step}{}: the write in doubt reached the server ({f})",
+                            item_suffix(item)
+                        ),
+                        None => format!(
+                            "resend {step}{}: the write in doubt is not on the server",
+                            item_suffix(item)
+                        ),
+                    });
+                }
+            }
+            EngineEvent::WaitingForToken { source, bound } => {
+                self.line(format!(
+                    "wait   the token from {source} has expired; waiting up to {}s for a renewed one",
+                    bound.as_secs()
+                ));
+            }
             EngineEvent::StepReplayed { step, summary } => {
                 if let Some(b) = &self.bar {
                     b.inc(1);
@@ -138,4 +169,10 @@ impl Reporter for Progress {
             }
         }
     }
+}
+
+fn item_suffix(item: &Option<String>) -> String {
+    item.as_deref()
+        .map(|i| format!(" [{i}]"))
+        .unwrap_or_default()
 }

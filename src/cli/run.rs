@@ -12,7 +12,8 @@ use super::progress::{Progress, Verbosity};
 use super::sandbox::DEFAULT_DATA_DIR;
 use crate::analyze::{Options, Vocabulary};
 use crate::auth::{Credential, Token};
-use crate::engine::{self, Journaling, RunOptions, StepStatus};
+use crate::duration::parse_seconds;
+use crate::engine::{self, Journaling, RunOptions, StepStatus, StopSignal};
 use crate::gracedb::GraceDb;
 use crate::gracedb::quirks::hex;
 use crate::journal::{self, Header, JournalLock, JournalWriter};
@@ -47,6 +48,14 @@ pub struct RunArgs {
     /// A file holding the bearer token for a remote server (default: $BEARER_TOKEN_FILE).
     #[arg(long, value_name = "FILE")]
     token_file: Option<PathBuf>,
+    /// How long to wait for a renewed token once the current one has expired, before
+    /// stopping with exit 75: 600, 90s, 10m, 1h.
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_seconds)]
+    token_wait: i64,
+    /// How long requests in flight may finish after SIGTERM or SIGINT, before the run stops
+    /// with exit 75 (they are then looked for on the server when the run resumes).
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_seconds)]
+    grace: i64,
     /// The sandbox's data directory when running against it.
     #[arg(long, value_name = "DIR", default_value = DEFAULT_DATA_DIR)]
     sandbox_data: PathBuf,
@@ -185,16 +194,10 @@ pub async fn run(a: RunArgs) -> anyhow::Result<Exit> {
                     j.header.server
                 );
             }
-            if let Some(i) = j.in_doubt().first() {
-                let item = i
-                    .item
-                    .as_deref()
-                    .map(|k| format!(" (item {k})"))
-                    .unwrap_or_default();
-                anyhow::bail!(
-                    "step `{}`{item} was sending a write when the earlier run stopped, and graceflow cannot yet tell whether it reached the server; check the server (the request is in {}), then either remove that intent line from the journal to send it again, or start afresh with another --journal",
-                    i.step,
-                    journal_path.display()
+            let doubtful = j.in_doubt().len();
+            if doubtful > 0 {
+                eprintln!(
+                    "graceflow: {doubtful} write(s) of the earlier run may have reached the server; each is looked for there before it is sent again"
                 );
             }
             eprintln!("graceflow: resuming from {}", journal_path.display());
@@ -232,6 +235,8 @@ pub async fn run(a: RunArgs) -> anyhow::Result<Exit> {
     let progress = Arc::new(Progress::new(analysis.manifest.steps.len(), verbosity));
     let analysis = Arc::new(analysis);
     let journaling = Arc::new(Journaling::new(previous, writer));
+    let stop = StopSignal::default();
+    stop_on_signals(stop.clone(), a.grace);
     // The engine would wait for the root anyway; this only makes sure the task is gone.
     let _ = prefetch.await;
     let report = engine::run(
@@ -240,7 +245,13 @@ pub async fn run(a: RunArgs) -> anyhow::Result<Exit> {
         journaling,
         vars,
         now_gps,
-        RunOptions { jobs: a.jobs, env },
+        RunOptions {
+            jobs: a.jobs,
+            env,
+            token_wait: seconds(a.token_wait),
+            stop: stop.clone(),
+            grace: seconds(a.grace),
+        },
         progress.clone(),
     )
     .await?;
@@ -264,10 +275,12 @@ pub async fn run(a: RunArgs) -> anyhow::Result<Exit> {
         failures.len(),
         journal_path.display()
     );
-    if failures.is_empty() {
-        return Ok(Exit::Success);
-    }
-    let transient = failures.iter().all(|f| {
+    let exit = if failures.is_empty() {
+        Exit::Success
+    } else if stop.is_stopped() {
+        // Whatever failed, the run was cut short: resuming finishes it.
+        Exit::Resumable
+    } else if failures.iter().all(|f| {
         matches!(
             f.status,
             StepStatus::Failed {
@@ -275,10 +288,37 @@ pub async fn run(a: RunArgs) -> anyhow::Result<Exit> {
                 ..
             }
         )
-    });
-    Ok(if transient {
+    }) {
         Exit::Resumable
     } else {
         Exit::Permanent
-    })
+    };
+    eprintln!("graceflow: exit {}: {}", exit.code(), exit.meaning());
+    Ok(exit)
+}
+
+fn seconds(s: i64) -> std::time::Duration {
+    std::time::Duration::from_secs(s.max(0) as u64)
+}
+
+/// On SIGTERM (HTCondor eviction) or SIGINT, stop: no new request starts, those in flight get
+/// `grace` seconds, and the run ends with exit 75 so that it is resumed.
+fn stop_on_signals(stop: StopSignal, grace: i64) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        return;
+    };
+    tokio::spawn(async move {
+        let name = tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        };
+        eprintln!(
+            "graceflow: {name} received: stopping; no new requests, those in flight get {grace}s"
+        );
+        stop.stop();
+    });
 }

@@ -2,10 +2,10 @@
 
 use serde_json::{Map, Value as Json, json};
 
-use crate::gracedb::{Applied, Event, GraceDb, GraceDbError, Search, Superevent};
+use crate::gracedb::{Applied, Event, GraceDb, GraceDbError, LogEntry, Search, Superevent};
 use crate::plan::{Op, SearchTarget};
 
-fn event_outputs(e: &Event) -> Map<String, Json> {
+pub(super) fn event_outputs(e: &Event) -> Map<String, Json> {
     let m = json!({
         "graceid": e.graceid.as_str(),
         "group": e.group,
@@ -24,7 +24,7 @@ fn event_outputs(e: &Event) -> Map<String, Json> {
     m.as_object().cloned().unwrap_or_default()
 }
 
-fn superevent_outputs(s: &Superevent) -> Map<String, Json> {
+pub(super) fn superevent_outputs(s: &Superevent) -> Map<String, Json> {
     let m = json!({
         "superevent_id": s.superevent_id.as_str(),
         "gw_id": s.gw_id,
@@ -69,19 +69,7 @@ pub async fn perform(client: &GraceDb, op: &Op) -> Result<Map<String, Json>, Gra
                 .await?;
             Map::new()
         }
-        Op::WriteLog { object, log } => {
-            let l = client.write_log(object, log).await?;
-            json!({
-                "N": l.n,
-                "comment": l.comment,
-                "filename": l.filename,
-                "file_version": l.file_version,
-                "tags": l.tag_names,
-            })
-            .as_object()
-            .cloned()
-            .unwrap_or_default()
-        }
+        Op::WriteLog { object, log } => log_outputs(&client.write_log(object, log).await?),
         Op::AddLabel { object, label } => applied(client.add_label(object, label).await?),
         Op::RemoveLabel { object, label } => {
             client.remove_label(object, label).await?;
@@ -106,7 +94,7 @@ pub async fn perform(client: &GraceDb, op: &Op) -> Result<Map<String, Json>, Gra
             key,
             status,
             comment,
-        } => signoff(
+        } => signoff_outputs(
             &client
                 .create_signoff(superevent, key, status, comment)
                 .await?,
@@ -116,7 +104,7 @@ pub async fn perform(client: &GraceDb, op: &Op) -> Result<Map<String, Json>, Gra
             key,
             status,
             comment,
-        } => signoff(
+        } => signoff_outputs(
             &client
                 .update_signoff(superevent, key, status.as_deref(), comment.as_deref())
                 .await?,
@@ -202,23 +190,36 @@ pub async fn perform(client: &GraceDb, op: &Op) -> Result<Map<String, Json>, Gra
     })
 }
 
-fn signoff(s: &crate::gracedb::Signoff) -> Map<String, Json> {
+/// The outputs of an operation the server answered "already applied" to, read back from
+/// the server. (Labels and tags never get here: the client turns those answers into
+/// success itself.)
+pub async fn already_done(client: &GraceDb, op: &Op) -> Result<Map<String, Json>, GraceDbError> {
+    Ok(match op {
+        Op::ConfirmAsGw { superevent, .. } => {
+            superevent_outputs(&client.superevent(superevent).await?)
+        }
+        _ => Map::new(),
+    })
+}
+
+pub(super) fn log_outputs(l: &LogEntry) -> Map<String, Json> {
+    json!({
+        "N": l.n,
+        "comment": l.comment,
+        "filename": l.filename,
+        "file_version": l.file_version,
+        "tags": l.tag_names,
+    })
+    .as_object()
+    .cloned()
+    .unwrap_or_default()
+}
+
+pub(super) fn signoff_outputs(s: &crate::gracedb::Signoff) -> Map<String, Json> {
     json!({ "signoff_type": s.signoff_type, "instrument": s.instrument, "status": s.status })
         .as_object()
         .cloned()
         .unwrap_or_default()
-}
-
-/// Whether running again may get past this error: no answer at all, a timeout, or a server
-/// error. (The full classification, with retries, is the retry policy's.)
-pub fn is_transient(e: &GraceDbError) -> bool {
-    match &e.kind {
-        crate::gracedb::ErrorKind::Transport { .. } => true,
-        crate::gracedb::ErrorKind::Status { status, .. } => {
-            matches!(status, 408 | 409 | 429 | 500..=599)
-        }
-        _ => false,
-    }
 }
 
 /// A one-line summary of outputs for progress lines: the IDs and numbers people look for.

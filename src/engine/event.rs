@@ -49,6 +49,35 @@ pub enum EngineEvent {
         /// Why.
         reason: String,
     },
+    /// An attempt failed and will be tried again after `delay`.
+    Retrying {
+        /// Step id.
+        step: String,
+        /// The item, if any.
+        item: Option<String>,
+        /// The attempt that failed.
+        attempt: u32,
+        /// The wait before the next.
+        delay: Duration,
+        /// What went wrong.
+        error: String,
+    },
+    /// A write in doubt was looked for on the server.
+    Reconciled {
+        /// Step id.
+        step: String,
+        /// The item, if any.
+        item: Option<String>,
+        /// What was found, or `None` when nothing was (the write is sent again).
+        found: Option<String>,
+    },
+    /// The token has expired; the engine waits for a renewed one.
+    WaitingForToken {
+        /// Where the credential comes from.
+        source: String,
+        /// How long the engine will wait at most.
+        bound: Duration,
+    },
     /// A step's outcome came from the journal of an earlier run.
     StepReplayed {
         /// Step id.

@@ -7,21 +7,25 @@
 
 mod actions;
 mod event;
+pub mod reconcile;
+pub mod retry;
+mod stop;
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value as Json};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-pub use actions::{is_transient, perform, summary};
+pub use actions::{already_done, perform, summary};
 pub use event::{EngineEvent, Reporter, Silent, StepStatus};
+pub use stop::StopSignal;
 
 use crate::analyze::{Analysis, Input};
 use crate::expr::{Context, Evaluator};
-use crate::gracedb::GraceDb;
+use crate::gracedb::{GraceDb, GraceDbError};
 use crate::journal::{
     Intent, Journal, JournalError, JournalWriter, Note, Outcome, OutcomeStatus, Record,
     utc_now_string,
@@ -35,6 +39,24 @@ pub struct RunOptions {
     pub jobs: usize,
     /// Environment variables visible to `env.*`.
     pub env: BTreeMap<String, String>,
+    /// How long to wait for a renewed token once the current one has expired.
+    pub token_wait: Duration,
+    /// Set when the run must stop (SIGTERM, SIGINT): no new request starts.
+    pub stop: StopSignal,
+    /// How long requests in flight may still take once the run is stopping.
+    pub grace: Duration,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            jobs: 8,
+            env: BTreeMap::new(),
+            token_wait: Duration::from_secs(600),
+            stop: StopSignal::default(),
+            grace: Duration::from_secs(5),
+        }
+    }
 }
 
 /// Why the engine stopped before finishing.
@@ -115,6 +137,35 @@ impl Journaling {
     fn attempts(&self, step: &str, item: Option<&str>) -> u32 {
         self.previous.as_ref().map_or(0, |j| j.attempts(step, item))
     }
+
+    /// The earlier run's write for (`step`, `item`) that may or may not have reached the
+    /// server.
+    fn in_doubt(&self, step: &str, item: Option<&str>) -> Option<Intent> {
+        self.previous
+            .as_ref()?
+            .in_doubt()
+            .into_iter()
+            .rfind(|i| i.step == step && i.item.as_deref() == item)
+            .cloned()
+    }
+
+    /// The server objects the earlier run's completed writes own.
+    fn claims(&self) -> HashSet<String> {
+        let Some(j) = &self.previous else {
+            return HashSet::new();
+        };
+        j.outcomes()
+            .filter(|o| o.status == OutcomeStatus::Done)
+            .flat_map(|o| {
+                let endpoint = j
+                    .intents()
+                    .find(|i| i.step == o.step && i.item == o.item && i.attempt == o.attempt)
+                    .and_then(|i| i.request.get("endpoint")?.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                reconcile::claims(&endpoint, &o.outputs)
+            })
+            .collect()
+    }
 }
 
 /// How each step ended.
@@ -157,6 +208,33 @@ struct Shared {
     env: BTreeMap<String, String>,
     permits: Semaphore,
     reporter: Arc<dyn Reporter>,
+    /// Server objects that completed writes of this run own (see [`reconcile::claims`]).
+    claimed: Mutex<HashSet<String>>,
+    /// One reconciliation at a time, so that two cannot take the same evidence.
+    reconciling: tokio::sync::Mutex<()>,
+    token_wait: Duration,
+    stop: StopSignal,
+    grace: Duration,
+}
+
+/// Why an action did not complete: the message, and whether running again may succeed.
+type Failure = (String, bool);
+
+/// One attempt's failure, as the retry loop sees it.
+struct Failed {
+    message: String,
+    class: retry::Class,
+    retry_after: Option<Duration>,
+}
+
+impl Failed {
+    fn from_error(e: &GraceDbError) -> Self {
+        Self {
+            message: e.to_string(),
+            class: retry::classify(e),
+            retry_after: retry::retry_after(e),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -186,13 +264,17 @@ impl Shared {
         })
     }
 
-    /// One action: an item of a `for_each`, or the whole step.
+    /// One action: an item of a `for_each`, or the whole step, with its retries.
+    ///
+    /// Each attempt at a write records an intent before the request and an outcome after it.
+    /// A write that failed in a way that may have reached the server gets no outcome yet: it
+    /// is *in doubt* until reconciliation settles it, here or in the next run.
     async fn action(
         &self,
         step: usize,
         ctx: &Context,
         item: Option<String>,
-    ) -> Result<Result<Map<String, Json>, (String, bool)>, EngineError> {
+    ) -> Result<Result<Map<String, Json>, Failure>, EngineError> {
         let s = &self.analysis.manifest.steps[step];
         let id = s.id.value.as_str();
         if let Some(o) = self.journal.done(id, item.as_deref()) {
@@ -206,64 +288,355 @@ impl Shared {
             Ok(op) => op,
             Err(e) => return Ok(Err((e, false))),
         };
-        let attempt = self.journal.attempts(id, item.as_deref()) + 1;
-        let started = (Instant::now(), utc_now_string());
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .expect("the semaphore is never closed");
-        let request = op.request("");
-        self.reporter.event(&EngineEvent::RequestSent {
-            step: id.to_owned(),
-            item: item.clone(),
-            what: format!("{} {}", request.method, request.path()),
-        });
-        if op.is_write() {
-            let summary = crate::plan::describe(&op).await;
-            self.journal
-                .append(Record::Intent(Intent {
-                    step: id.to_owned(),
-                    item: item.clone(),
-                    attempt,
-                    at: utc_now_string(),
-                    request: summary,
-                }))
-                .await?;
-        }
+        let defaults = &self.analysis.manifest.defaults;
+        let policy = retry::Policy::from_spec(
+            s.retry
+                .as_ref()
+                .or(defaults.retry.as_ref())
+                .map(|r| &r.value),
+        );
         let timeout = s
             .timeout
             .as_ref()
-            .or(self.analysis.manifest.defaults.timeout.as_ref())
+            .or(defaults.timeout.as_ref())
             .map(|t| t.value);
-        let result = match timeout {
-            Some(t) => match tokio::time::timeout(t, perform(&self.client, &op)).await {
-                Ok(r) => r.map_err(|e| (e.to_string(), is_transient(&e))),
-                Err(_) => Err((format!("timed out after {}", humanize(t)), true)),
-            },
-            None => perform(&self.client, &op)
+        let mut attempt = self.journal.attempts(id, item.as_deref());
+        let mut doubt = self.journal.in_doubt(id, item.as_deref());
+        let first = Instant::now();
+        let mut failures = 0u32;
+        let mut reloaded = false;
+        loop {
+            // Held while talking to the server, not while waiting to retry.
+            let permit = self
+                .permits
+                .acquire()
                 .await
-                .map_err(|e| (e.to_string(), is_transient(&e))),
+                .expect("the semaphore is never closed");
+            if self.stop.is_stopped() {
+                return Ok(Err((stopped_message(&doubt), true)));
+            }
+            let failed = if let Some(intent) = doubt.clone() {
+                match self.settle(id, item.as_deref(), &op, &intent).await? {
+                    Ok(Some(outputs)) => return Ok(Ok(outputs)),
+                    Ok(None) => {
+                        doubt = None;
+                        continue;
+                    }
+                    Err(f) => f,
+                }
+            } else {
+                if let Err(m) = self.fresh_credential().await {
+                    return Ok(Err((m, true)));
+                }
+                attempt += 1;
+                match self
+                    .attempt(id, item.as_deref(), &op, attempt, timeout)
+                    .await?
+                {
+                    Ok(outputs) => return Ok(Ok(outputs)),
+                    Err((failed, in_doubt)) => {
+                        doubt = in_doubt;
+                        failed
+                    }
+                }
+            };
+            drop(permit);
+            match failed.class {
+                retry::Class::Permanent if doubt.is_none() => {
+                    return Ok(Err((failed.message, false)));
+                }
+                retry::Class::Credential if !reloaded => {
+                    reloaded = true;
+                    // A renewer may have replaced the token since it was read.
+                    let _ = self.client.credential_source().reload();
+                    continue;
+                }
+                retry::Class::Credential => {
+                    return Ok(Err((
+                        format!(
+                            "{}; the credential ({}) was re-read and the request sent again, and the server still refused it: check the token's audience and scope with `graceflow token --server …`, or that this account may do this",
+                            failed.message,
+                            self.client.credential_source().describe()
+                        ),
+                        false,
+                    )));
+                }
+                _ => {}
+            }
+            failures += 1;
+            let spent = first.elapsed();
+            let delay = policy.delay(
+                failures,
+                failed.class,
+                failed.retry_after,
+                &mut rand::thread_rng(),
+            );
+            let past_deadline = policy.deadline.is_some_and(|d| spent + delay > d);
+            if failures >= policy.attempts || past_deadline {
+                let why = if past_deadline {
+                    format!(
+                        "the step's deadline of {} is reached",
+                        humanize(policy.deadline.unwrap_or_default())
+                    )
+                } else {
+                    format!("{} attempts", policy.attempts)
+                };
+                let doubt_note = if doubt.is_some() {
+                    "; the last write may have reached the server, and the next run will look for it before sending it again"
+                } else {
+                    ""
+                };
+                return Ok(Err((
+                    format!("gave up after {why}: {}{doubt_note}", failed.message),
+                    true,
+                )));
+            }
+            self.reporter.event(&EngineEvent::Retrying {
+                step: id.to_owned(),
+                item: item.clone(),
+                attempt,
+                delay,
+                error: failed.message,
+            });
+            tokio::select! {
+                () = tokio::time::sleep(delay) => {}
+                () = self.stop.stopped() => {}
+            }
+        }
+    }
+
+    /// Send one attempt, journaled. On failure, also the intent when the write is now in
+    /// doubt (then no outcome is recorded for it).
+    async fn attempt(
+        &self,
+        id: &str,
+        item: Option<&str>,
+        op: &Op,
+        attempt: u32,
+        timeout: Option<Duration>,
+    ) -> Result<Result<Map<String, Json>, (Failed, Option<Intent>)>, EngineError> {
+        let started = (Instant::now(), utc_now_string());
+        let request = op.request("");
+        self.reporter.event(&EngineEvent::RequestSent {
+            step: id.to_owned(),
+            item: item.map(str::to_owned),
+            what: format!("{} {}", request.method, request.path()),
+        });
+        let intent = if op.is_write() {
+            let intent = Intent {
+                step: id.to_owned(),
+                item: item.map(str::to_owned),
+                attempt,
+                at: utc_now_string(),
+                request: crate::plan::describe(op).await,
+            };
+            self.journal.append(Record::Intent(intent.clone())).await?;
+            Some(intent)
+        } else {
+            None
         };
-        let (status, outputs, error) = match &result {
-            Ok(o) => (OutcomeStatus::Done, o.clone(), None),
-            Err((m, _)) => (OutcomeStatus::Failed, Map::new(), Some(m.clone())),
+        let result = self.send(op, timeout).await;
+        let in_doubt = match &result {
+            Err((_, may_have_arrived)) => intent.clone().filter(|_| *may_have_arrived),
+            Ok(_) => None,
         };
+        if in_doubt.is_none() {
+            let (status, outputs, error) = match &result {
+                Ok(o) => (OutcomeStatus::Done, o.clone(), None),
+                Err((f, _)) => (OutcomeStatus::Failed, Map::new(), Some(f.message.clone())),
+            };
+            self.journal
+                .append(Record::Outcome(Outcome {
+                    step: id.to_owned(),
+                    item: item.map(str::to_owned),
+                    attempt,
+                    status,
+                    outputs,
+                    error,
+                    attempts: attempt,
+                    started: started.1,
+                    finished: utc_now_string(),
+                    duration_ms: started.0.elapsed().as_millis() as u64,
+                }))
+                .await?;
+        }
+        Ok(match result {
+            Ok(outputs) => {
+                if let Some(i) = &intent {
+                    self.claim(i, &outputs);
+                }
+                Ok(outputs)
+            }
+            Err((f, _)) => Err((f, in_doubt)),
+        })
+    }
+
+    /// Perform an operation within the step's timeout; on failure, also whether the request
+    /// may have reached the server. Once the run is stopping, a request still in flight gets
+    /// the grace period, then is abandoned (and stays in doubt).
+    async fn send(
+        &self,
+        op: &Op,
+        timeout: Option<Duration>,
+    ) -> Result<Map<String, Json>, (Failed, bool)> {
+        let timed_out = |what: String| {
+            (
+                Failed {
+                    message: what,
+                    class: retry::Class::Transient,
+                    retry_after: None,
+                },
+                true,
+            )
+        };
+        let work = async {
+            match timeout {
+                Some(t) => match tokio::time::timeout(t, perform(&self.client, op)).await {
+                    Ok(r) => r.map_err(Some),
+                    Err(_) => Err(None),
+                },
+                None => perform(&self.client, op).await.map_err(Some),
+            }
+        };
+        let grace = async {
+            self.stop.stopped().await;
+            tokio::time::sleep(self.grace).await;
+        };
+        tokio::select! {
+            r = work => match r {
+                Ok(outputs) => Ok(outputs),
+                // The state asked for is there: success, with the outputs read back.
+                Err(Some(e)) if retry::classify(&e) == retry::Class::AlreadyDone => {
+                    already_done(&self.client, op).await.map_err(|e| (Failed::from_error(&e), false))
+                }
+                Err(Some(e)) => Err((Failed::from_error(&e), retry::may_have_arrived(&e))),
+                Err(None) => Err(timed_out(format!("timed out after {}", humanize(timeout.unwrap_or_default())))),
+            },
+            () = grace => Err(timed_out("the run was stopped while this request was in flight".into())),
+        }
+    }
+
+    /// Settle a write in doubt: look for it on the server. `Ok(Some)`: it is there (its
+    /// outcome is recorded as done); `Ok(None)`: it is not (recorded as failed, so it is sent
+    /// again); `Err`: the server could not be asked.
+    async fn settle(
+        &self,
+        id: &str,
+        item: Option<&str>,
+        op: &Op,
+        intent: &Intent,
+    ) -> Result<Result<Option<Map<String, Json>>, Failed>, EngineError> {
+        let _one = self.reconciling.lock().await;
+        let claimed = self
+            .claimed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let started = (Instant::now(), utc_now_string());
+        let found = match reconcile::reconcile(&self.client, op, intent, &claimed).await {
+            Ok(found) => found,
+            Err(e) => return Ok(Err(Failed::from_error(&e))),
+        };
+        let (status, outputs, message) = match &found {
+            Some(ev) => (
+                OutcomeStatus::Done,
+                ev.outputs.clone(),
+                format!(
+                    "reconciled attempt {}: found on the server: {}",
+                    intent.attempt, ev.found
+                ),
+            ),
+            None => (
+                OutcomeStatus::Failed,
+                Map::new(),
+                format!(
+                    "reconciled attempt {}: not found on the server; sending it again",
+                    intent.attempt
+                ),
+            ),
+        };
+        self.journal
+            .append(Record::Note(Note {
+                step: Some(id.to_owned()),
+                item: item.map(str::to_owned),
+                at: utc_now_string(),
+                message: message.clone(),
+            }))
+            .await?;
         self.journal
             .append(Record::Outcome(Outcome {
                 step: id.to_owned(),
-                item,
-                attempt,
+                item: item.map(str::to_owned),
+                attempt: intent.attempt,
                 status,
-                outputs,
-                error,
-                attempts: attempt,
+                outputs: outputs.clone(),
+                error: (status == OutcomeStatus::Failed).then_some(message),
+                attempts: intent.attempt,
                 started: started.1,
                 finished: utc_now_string(),
                 duration_ms: started.0.elapsed().as_millis() as u64,
             }))
             .await?;
-        Ok(result)
+        self.reporter.event(&EngineEvent::Reconciled {
+            step: id.to_owned(),
+            item: item.map(str::to_owned),
+            found: found.as_ref().map(|ev| ev.found.clone()),
+        });
+        Ok(Ok(found.map(|ev| {
+            self.claim(intent, &ev.outputs);
+            ev.outputs
+        })))
+    }
+
+    fn claim(&self, intent: &Intent, outputs: &Map<String, Json>) {
+        let endpoint = intent
+            .request
+            .get("endpoint")
+            .and_then(Json::as_str)
+            .unwrap_or("");
+        self.claimed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend(reconcile::claims(endpoint, outputs));
+    }
+
+    /// Wait, if the token has expired, for a renewed one, up to `token_wait`.
+    async fn fresh_credential(&self) -> Result<(), String> {
+        let source = self.client.credential_source();
+        let expired = |s: &Arc<dyn crate::auth::CredentialSource>| {
+            s.expires_at().is_some_and(|e| e <= crate::gps::unix_now())
+        };
+        if !expired(source) {
+            return Ok(());
+        }
+        let give_up = Instant::now() + self.token_wait;
+        let mut delay = Duration::from_secs(1);
+        self.reporter.event(&EngineEvent::WaitingForToken {
+            source: source.describe(),
+            bound: self.token_wait,
+        });
+        loop {
+            let _ = source.reload();
+            if !expired(source) {
+                return Ok(());
+            }
+            let now = Instant::now();
+            if now >= give_up || self.stop.is_stopped() {
+                return Err(format!(
+                    "the token from {} expired at {} and no renewed token appeared within {}; renew it (htgettoken) and run again",
+                    source.describe(),
+                    source
+                        .expires_at()
+                        .map_or_else(|| "?".into(), crate::journal::utc_string),
+                    humanize(self.token_wait)
+                ));
+            }
+            tokio::select! {
+                () = tokio::time::sleep(delay.min(give_up - now)) => {}
+                () = self.stop.stopped() => {}
+            }
+            delay = (delay * 2).min(Duration::from_secs(30));
+        }
     }
 
     async fn step(
@@ -474,6 +847,14 @@ fn step_outcome(
     }
 }
 
+fn stopped_message(doubt: &Option<Intent>) -> String {
+    let mut m = "stopped before sending: the run was asked to stop".to_owned();
+    if doubt.is_some() {
+        m.push_str("; an earlier attempt may have reached the server, and the next run will look for it first");
+    }
+    m
+}
+
 fn condition_text(c: &Input) -> String {
     match c {
         Input::Template(t, _) => t
@@ -545,6 +926,7 @@ pub async fn run(
             }))
             .await?;
     }
+    let journal_claims = journal.claims();
     let shared = Arc::new(Shared {
         evaluator: Evaluator::new(now_gps, analysis.base_dir.clone()),
         analysis: analysis.clone(),
@@ -554,6 +936,11 @@ pub async fn run(
         env: opts.env,
         permits: Semaphore::new(opts.jobs.max(1)),
         reporter,
+        claimed: Mutex::new(journal_claims),
+        reconciling: tokio::sync::Mutex::new(()),
+        token_wait: opts.token_wait,
+        stop: opts.stop,
+        grace: opts.grace,
     });
     let steps = &analysis.manifest.steps;
     let n = steps.len();

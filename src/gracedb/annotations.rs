@@ -73,6 +73,25 @@ impl GraceDb {
             .map_err(|e| self.error("GET", &url, ErrorKind::Decode(e.to_string())))
     }
 
+    /// The SHA-256 (lower-case hex) of a file on the server, read as a stream and not kept:
+    /// how reconciliation tells whether an upload of ours is already there.
+    pub async fn remote_sha256(
+        &self,
+        object: &ObjectId,
+        file: &FileRef,
+    ) -> Result<String, GraceDbError> {
+        let (url, mut resp) = self.execute(Request::download(object, file)).await?;
+        let mut hasher = Sha256::new();
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| self.error("GET", &url, transport(&e)))?
+        {
+            hasher.update(&chunk);
+        }
+        Ok(hex(&hasher.finalize()))
+    }
+
     /// Download a file (latest version, or `name,N`) to `dest`, streaming: the file is written
     /// to a temporary name beside `dest` and renamed when complete, so `dest` never holds a
     /// partial download. `Content-Encoding` is decoded.

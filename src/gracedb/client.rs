@@ -131,6 +131,12 @@ impl GraceDb {
         &self.service_url
     }
 
+    /// Where requests get their credential: the engine asks it to re-read after a refusal and
+    /// watches its expiry.
+    pub fn credential_source(&self) -> &Arc<dyn CredentialSource> {
+        &self.credential
+    }
+
     /// The service root document, fetched on first use and kept.
     pub async fn root(&self) -> Result<&ServiceRoot, GraceDbError> {
         let root = self

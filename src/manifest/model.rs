@@ -199,13 +199,15 @@ impl Parser {
     }
 
     fn expect_duration(&mut self, node: &Node, what: &str) -> Option<Spanned<Duration>> {
-        let seconds = match &node.value {
-            Value::Int(i) => Ok(*i),
-            Value::Str(s) => crate::duration::parse_seconds(s),
+        let duration = match &node.value {
+            Value::Int(i) => u64::try_from(*i)
+                .map(Duration::from_secs)
+                .map_err(|_| format!("{i} is negative")),
+            Value::Str(s) => crate::duration::parse_duration(s),
             _ => Err(format!("found {}", node.kind_name())),
         };
-        match seconds {
-            Ok(s) if s > 0 => Some(Spanned::new(Duration::from_secs(s as u64), node.span)),
+        match duration {
+            Ok(d) if !d.is_zero() => Some(Spanned::new(d, node.span)),
             Ok(_) => {
                 self.error("value", node.span, format!("`{what}` must be positive"))
                     .hint = Some("give a duration of at least one second, e.g. 30s".into());

@@ -65,11 +65,11 @@ pub struct RetryView {
     /// Attempts in all.
     pub attempts: u32,
     /// First delay, seconds.
-    pub backoff_s: u64,
+    pub backoff_s: f64,
     /// Cap on a delay, seconds.
-    pub max_delay_s: u64,
+    pub max_delay_s: f64,
     /// Overall deadline, seconds.
-    pub deadline_s: Option<u64>,
+    pub deadline_s: Option<f64>,
 }
 
 /// One request, or why there is none.
@@ -379,9 +379,9 @@ impl Planner<'_> {
                 .or(self.a.manifest.defaults.retry.as_ref())
                 .map(|r| RetryView {
                     attempts: r.value.attempts,
-                    backoff_s: r.value.backoff.as_secs(),
-                    max_delay_s: r.value.max_delay.as_secs(),
-                    deadline_s: r.value.deadline.map(|d| d.as_secs()),
+                    backoff_s: r.value.backoff.as_secs_f64(),
+                    max_delay_s: r.value.max_delay.as_secs_f64(),
+                    deadline_s: r.value.deadline.map(|d| d.as_secs_f64()),
                 }),
             actions: vec![],
         };
@@ -555,7 +555,7 @@ impl std::fmt::Display for Plan {
                         .unwrap_or_default();
                     writeln!(
                         f,
-                        "    retry: {} attempts, backoff {}s, at most {}s between{deadline} (applied when the retry policy lands)",
+                        "    retry: {} attempts, backoff {}s, at most {}s between{deadline}",
                         r.attempts, r.backoff_s, r.max_delay_s
                     )?;
                 }

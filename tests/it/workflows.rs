@@ -1,6 +1,6 @@
 //! The shipped examples, run end to end against the sandbox, and the run command's promises:
 //! plan sends nothing, a rerun sends nothing, failures skip their dependants, the production
-//! guard holds, and a write in doubt stops a resume.
+//! guard holds, and a write in doubt is looked for on the server before it is sent again.
 
 use std::path::{Path, PathBuf};
 
@@ -325,28 +325,77 @@ fn production_is_refused_before_anything_is_sent() {
     assert!(!w.path("j.jsonl").exists());
 }
 
-#[test]
-fn a_write_in_doubt_stops_a_resume() {
+/// Cut a journal right after its last intent, as a crash between sending a write and
+/// recording its answer leaves it.
+fn crash_after_last_intent(journal: &Path) {
+    let text = std::fs::read_to_string(journal).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let last = lines
+        .iter()
+        .rposition(|l| l.contains("\"type\":\"intent\""))
+        .unwrap();
+    let kept: String = lines[..=last].iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(journal, kept).unwrap();
+}
+
+#[tokio::test]
+async fn a_write_in_doubt_is_found_on_the_server_and_not_sent_again() {
     let w = Work::new();
-    w.run("workflows/inject-test-event.yaml", &[]).success();
-    let journal = w.path("workflows/inject-test-event.yaml.journal.jsonl");
-    // Cut the journal after the first intent, as a crash between sending and recording would.
-    let text = std::fs::read_to_string(&journal).unwrap();
-    let mut kept = String::new();
-    for line in text.lines() {
-        kept.push_str(line);
-        kept.push('\n');
-        if line.contains("\"type\":\"intent\"") {
-            break;
-        }
-    }
-    std::fs::write(&journal, kept).unwrap();
-    let out = w.run("workflows/inject-test-event.yaml", &[]).code(1);
-    let text = stderr(&out);
+    std::fs::write(
+        w.path("workflows/doubt.yaml"),
+        "version: 1\nsteps:\n  - id: event\n    create_event: { group: Test, pipeline: gstlal, file: data/coinc.xml }\n  - id: log\n    write_log: { object: \"${{ steps.event.graceid }}\", comment: sky map, file: data/p_astro.json, tags: [sky_loc] }\n",
+    )
+    .unwrap();
+    let journal = w.path("workflows/doubt.yaml.journal.jsonl");
+    w.run("workflows/doubt.yaml", &[]).success();
+    // The log entry was written, but the journal does not know.
+    crash_after_last_intent(&journal);
+    let again = w.run("workflows/doubt.yaml", &[]).success();
     assert!(
-        text.contains("step `event` was sending a write") && text.contains("cannot yet tell"),
-        "{text}"
+        stderr(&again).contains("found  log: the write in doubt reached the server"),
+        "{}",
+        stderr(&again)
     );
+    // The event's creation in doubt, in a run that stopped right after sending it.
+    std::fs::write(
+        w.path("workflows/doubt-event.yaml"),
+        "version: 1\nsteps:\n  - id: event\n    create_event: { group: Test, pipeline: gstlal, file: data/coinc.xml }\n",
+    )
+    .unwrap();
+    let journal2 = w.path("workflows/doubt-event.yaml.journal.jsonl");
+    w.run("workflows/doubt-event.yaml", &[]).success();
+    crash_after_last_intent(&journal2);
+    let again = w.run("workflows/doubt-event.yaml", &[]).success();
+    assert!(
+        stderr(&again).contains("event T0002 holds the same file"),
+        "{}",
+        stderr(&again)
+    );
+
+    let (_sb, client) = w.inspect().await;
+    let events = client
+        .search_events(&Search {
+            query: "Test".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .collect(None)
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 2, "one event per manifest, none sent twice");
+    let logs = client
+        .logs(&ObjectId::parse("T0001").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(logs.iter().filter(|l| l.comment == "sky map").count(), 1);
+    for j in [&journal, &journal2] {
+        let text = std::fs::read_to_string(j).unwrap();
+        assert!(
+            text.contains("reconciled attempt 1: found on the server"),
+            "{text}"
+        );
+    }
 }
 
 // The command runs while the in-process sandbox serves: it needs a second thread.
@@ -362,10 +411,15 @@ async fn server_outages_exit_with_the_resumable_code() {
     .await;
     let w = Work::new();
     std::fs::write(w.path("token"), sb.token_with(|_| {})).unwrap();
+    std::fs::write(
+        w.path("workflows/outage.yaml"),
+        "version: 1\ndefaults:\n  retry: { attempts: 3, backoff: 10ms, max_delay: 40ms }\nsteps:\n  - id: event\n    create_event: { group: Test, pipeline: gstlal, file: data/coinc.xml }\n",
+    )
+    .unwrap();
     let out = w
         .graceflow(&[
             "run",
-            "workflows/inject-test-event.yaml",
+            "workflows/outage.yaml",
             "--server",
             &sb.url(),
             "--token-file",
@@ -374,7 +428,15 @@ async fn server_outages_exit_with_the_resumable_code() {
             "j.jsonl",
         ])
         .code(75);
-    assert!(stderr(&out).contains("503"), "{}", stderr(&out));
+    let text = stderr(&out);
+    assert!(text.contains("gave up after 3 attempts"), "{text}");
+    assert!(text.contains("503 Service Unavailable"), "{text}");
+    assert_eq!(text.matches("retry  event: attempt").count(), 2, "{text}");
+    assert!(
+        text.trim_end()
+            .ends_with("run the same command again to resume"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
