@@ -8,6 +8,7 @@ mod cli;
 mod events;
 mod faults;
 mod harness;
+mod reliability;
 mod schema;
 mod superevents;
 mod workflows;
