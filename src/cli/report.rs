@@ -73,6 +73,17 @@ pub fn run(a: ReportArgs) -> anyhow::Result<Exit> {
                 .filter(|x| &x.step == step)
                 .map(|x| x.item.as_deref())
                 .collect();
+            // What reconciliation found for this step's writes in doubt.
+            let reconciled: Vec<Json> = j
+                .records
+                .iter()
+                .filter_map(|r| match r {
+                    Record::Note(n) if n.step.as_ref() == Some(step) => Some(n),
+                    _ => None,
+                })
+                .filter(|n| n.message.starts_with("reconciled"))
+                .map(|n| json!({ "item": n.item, "at": n.at, "message": n.message }))
+                .collect();
             let status = match (whole, doubt.is_empty()) {
                 (_, false) => "in doubt".to_owned(),
                 (Some(o), _) => status_name(o.status).to_owned(),
@@ -88,6 +99,7 @@ pub fn run(a: ReportArgs) -> anyhow::Result<Exit> {
                 "ids": whole.map(|o| ids(&o.outputs)).unwrap_or_default(),
                 "items": items,
                 "in_doubt": doubt,
+                "reconciled": reconciled,
             })
         })
         .collect();
@@ -171,6 +183,13 @@ fn print_human(r: &Json) {
         );
         if let Some(e) = s["error"].as_str() {
             println!("      {e}");
+        }
+        for n in s["reconciled"].as_array().into_iter().flatten() {
+            let item = n["item"]
+                .as_str()
+                .map(|i| format!("[{i}] "))
+                .unwrap_or_default();
+            println!("      {item}{}", n["message"].as_str().unwrap_or(""));
         }
         for i in s["items"].as_array().into_iter().flatten() {
             let ids = ids_text(&i["ids"]);

@@ -65,6 +65,9 @@ struct ServeArgs {
     /// Fraction of writes whose response is lost after they committed (0 to 1).
     #[arg(long, value_name = "P", default_value_t = 0.0)]
     drop_rate: f64,
+    /// Fraction of requests whose connection is cut before they are handled (0 to 1).
+    #[arg(long, value_name = "P", default_value_t = 0.0)]
+    reset_rate: f64,
     /// Seed of the fault generator.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -110,7 +113,11 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<Exit> {
 }
 
 async fn serve(a: ServeArgs) -> anyhow::Result<Exit> {
-    for (name, p) in [("--fail-rate", a.fail_rate), ("--drop-rate", a.drop_rate)] {
+    for (name, p) in [
+        ("--fail-rate", a.fail_rate),
+        ("--drop-rate", a.drop_rate),
+        ("--reset-rate", a.reset_rate),
+    ] {
         if !(0.0..=1.0).contains(&p) {
             anyhow::bail!("{name} must be between 0 and 1, got {p}");
         }
@@ -122,6 +129,7 @@ async fn serve(a: ServeArgs) -> anyhow::Result<Exit> {
         statuses: a.fail_statuses,
         retry_after: a.retry_after,
         drop_rate: a.drop_rate,
+        reset_rate: a.reset_rate,
         seed: a.seed,
     };
     config.gzip_downloads = a.gzip_downloads;

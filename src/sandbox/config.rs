@@ -127,6 +127,10 @@ pub struct FaultConfig {
     /// response is lost (the connection is cut), as when a proxy times out.
     #[serde(default)]
     pub drop_rate: f64,
+    /// Probability that a request's connection is cut before it is handled: the client gets
+    /// no usable answer although nothing happened.
+    #[serde(default)]
+    pub reset_rate: f64,
     /// Seed of the fault generator.
     #[serde(default)]
     pub seed: u64,

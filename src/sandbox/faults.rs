@@ -31,6 +31,7 @@ enum Decision {
     Handle,
     Fail(StatusCode),
     HandleThenDrop,
+    Reset,
 }
 
 impl Faults {
@@ -67,6 +68,8 @@ impl Faults {
                 cfg.statuses[rng.gen_range(0..cfg.statuses.len())]
             };
             Decision::Fail(StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE))
+        } else if cfg.reset_rate > 0.0 && rng.gen_bool(cfg.reset_rate.clamp(0.0, 1.0)) {
+            Decision::Reset
         } else if is_write(method)
             && cfg.drop_rate > 0.0
             && rng.gen_bool(cfg.drop_rate.clamp(0.0, 1.0))
@@ -120,16 +123,26 @@ async fn respond(decision: Decision, retry_after: bool, req: Request, next: Next
         Decision::HandleThenDrop => {
             let resp = next.run(req).await;
             tracing::info!(status = %resp.status(), "fault: response dropped after handling");
-            // The write has committed; a body that fails makes the server abort the
-            // connection, so the client never learns the outcome.
-            let (mut parts, _) = resp.into_parts();
-            parts.headers.remove(header::CONTENT_LENGTH);
-            let failing = futures_util::stream::once(async {
-                Err::<bytes::Bytes, _>(std::io::Error::other("injected connection drop"))
-            });
-            Response::from_parts(parts, Body::from_stream(failing))
+            // The write has committed; the client never learns the outcome.
+            cut(resp)
+        }
+        Decision::Reset => {
+            tracing::info!("fault: connection cut before handling");
+            drop(req);
+            cut(StatusCode::OK.into_response())
         }
     }
+}
+
+/// The response's head, then a body that fails: the server aborts the connection, and the
+/// client gets no usable answer.
+fn cut(resp: Response) -> Response {
+    let (mut parts, _) = resp.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let failing = futures_util::stream::once(async {
+        Err::<bytes::Bytes, _>(std::io::Error::other("injected connection cut"))
+    });
+    Response::from_parts(parts, Body::from_stream(failing))
 }
 
 /// `GET /sandbox/faults`.

@@ -70,6 +70,43 @@ async fn a_dropped_response_hides_a_committed_write() {
 }
 
 #[tokio::test]
+async fn a_reset_connection_loses_a_write_that_never_happened() {
+    let sb = Sandbox::start().await;
+    let client = sb.client();
+    sb.running.set_faults(FaultConfig {
+        reset_rate: 1.0,
+        ..Default::default()
+    });
+    let err = client
+        .create_event(&graceflow::gracedb::CreateEvent {
+            group: "Test".into(),
+            pipeline: "gstlal".into(),
+            search: None,
+            labels: vec![],
+            offline: false,
+            file: coinc(),
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err.kind, ErrorKind::Transport { .. } | ErrorKind::Decode(_)),
+        "{err}"
+    );
+    sb.running.set_faults(FaultConfig::default());
+    let found = client
+        .search_events(&Search {
+            query: "Test".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .collect(None)
+        .await
+        .unwrap();
+    assert!(found.is_empty());
+}
+
+#[tokio::test]
 async fn faults_can_be_set_over_http() {
     let sb = Sandbox::start().await;
     let url = format!("http://{}/sandbox/faults", sb.running.addr());

@@ -191,10 +191,12 @@ async fn fifty_writes_under_twenty_percent_faults_leave_exactly_the_expected_obj
     let sb = Sandbox::start_with(|c| {
         c.faults = FaultConfig {
             // 20 % of requests fail (gateway errors, overload, maintenance with Retry-After),
-            // and 10 % of the writes that get through lose their answer after committing.
+            // 5 % lose their connection before being handled, and 10 % of the writes that get
+            // through lose their answer after committing.
             fail_rate: 0.2,
             statuses: vec![500, 502, 503, 504, 429, 408],
             retry_after: true,
+            reset_rate: 0.05,
             drop_rate: 0.1,
             seed: 20261125,
             ..Default::default()

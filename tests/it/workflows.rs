@@ -396,6 +396,15 @@ async fn a_write_in_doubt_is_found_on_the_server_and_not_sent_again() {
             "{text}"
         );
     }
+    // The report says what reconciliation found.
+    let report = w
+        .graceflow(&["report", "workflows/doubt.yaml.journal.jsonl"])
+        .success();
+    let text = String::from_utf8_lossy(&report.get_output().stdout).into_owned();
+    assert!(
+        text.contains("reconciled attempt 1: found on the server: log entry"),
+        "{text}"
+    );
 }
 
 // The command runs while the in-process sandbox serves: it needs a second thread.
