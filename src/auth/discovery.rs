@@ -83,7 +83,7 @@ impl std::fmt::Display for SourceKind {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SkipReason {
     /// No `--token-file` on the command line.
-    #[error("--token-file not given")]
+    #[error("not given")]
     NotGiven,
     /// The variable is not in the environment.
     #[error("{0} is not set")]
@@ -447,7 +447,7 @@ mod tests {
         assert_eq!(
             reasons(&d),
             [
-                "--token-file: --token-file not given".to_owned(),
+                "--token-file: not given".to_owned(),
                 "BEARER_TOKEN: BEARER_TOKEN is not set".into(),
                 "BEARER_TOKEN_FILE: BEARER_TOKEN_FILE is not set".into(),
                 "$_CONDOR_CREDS/<service>.use: _CONDOR_CREDS is not set".into(),
