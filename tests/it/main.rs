@@ -10,4 +10,5 @@ mod faults;
 mod harness;
 mod schema;
 mod superevents;
+mod token;
 mod workflows;
