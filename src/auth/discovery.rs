@@ -110,6 +110,17 @@ pub enum Outcome {
     NotTried,
 }
 
+impl Outcome {
+    /// `found`, `skipped` or `not tried`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Found => "found",
+            Self::Skipped(_) => "skipped",
+            Self::NotTried => "not tried",
+        }
+    }
+}
+
 /// One place in the report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attempt {
@@ -119,6 +130,18 @@ pub struct Attempt {
     pub path: Option<PathBuf>,
     /// What happened.
     pub outcome: Outcome,
+}
+
+/// `BEARER_TOKEN_FILE: found: /x`, `BEARER_TOKEN: skipped: BEARER_TOKEN is not set`.
+impl std::fmt::Display for Attempt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.kind, self.outcome.name())?;
+        match (&self.outcome, &self.path) {
+            (Outcome::Skipped(reason), _) => write!(f, ": {reason}"),
+            (Outcome::Found, Some(path)) => write!(f, ": {}", path.display()),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// Where the token was found, and the source that keeps it current.
@@ -445,6 +468,10 @@ mod tests {
             Ok(Credential::Anonymous)
         );
         assert_eq!(
+            d.attempts[1].to_string(),
+            "BEARER_TOKEN: skipped: BEARER_TOKEN is not set"
+        );
+        assert_eq!(
             reasons(&d),
             [
                 "--token-file: not given".to_owned(),
@@ -499,6 +526,11 @@ mod tests {
         let d = w.discover().unwrap();
         let f = d.found().unwrap();
         assert_eq!(f.path.as_deref(), Some(w.dir.path().join("flag").as_path()));
+        assert_eq!(
+            d.attempts[0].to_string(),
+            format!("--token-file: found: {}", w.path("flag"))
+        );
+        assert_eq!(d.attempts[1].to_string(), "BEARER_TOKEN: not tried");
         assert_eq!(
             f.describe(),
             format!("token file {} (--token-file)", w.path("flag"))

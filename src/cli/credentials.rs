@@ -5,8 +5,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::auth::{
-    Attempt, ClaimProblem, Claims, CredentialSource, DEFAULT_SERVICE, Discovery, DiscoveryError,
-    DiscoveryOptions, Found, HTGETTOKEN, Outcome, discover,
+    ClaimProblem, Claims, CredentialSource, DEFAULT_SERVICE, Discovery, DiscoveryError,
+    DiscoveryOptions, Found, HTGETTOKEN, discover,
 };
 use crate::duration::humanize;
 use crate::journal::utc_string;
@@ -21,23 +21,11 @@ pub(super) fn discover_here(
     discover(&options, &|name| std::env::var(name).ok())
 }
 
-/// What happened at one place, and why: (`found`/`skipped`/`not tried`, the detail).
-pub(super) fn attempt_outcome(a: &Attempt) -> (&'static str, Option<String>) {
-    match &a.outcome {
-        Outcome::Found => ("found", a.path.as_ref().map(|p| p.display().to_string())),
-        Outcome::Skipped(reason) => ("skipped", Some(reason.to_string())),
-        Outcome::NotTried => ("not tried", None),
-    }
-}
-
 /// Every place, one per line, indented, for messages.
 fn attempt_lines(d: &Discovery) -> String {
     d.attempts
         .iter()
-        .map(|a| match attempt_outcome(a) {
-            (what, Some(detail)) => format!("  {}: {what}: {detail}", a.kind),
-            (what, None) => format!("  {}: {what}", a.kind),
-        })
+        .map(|a| format!("  {a}"))
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -94,18 +82,17 @@ pub(super) fn remote_credential(
         )
     })?;
     eprintln!("graceflow: credential: {}", summary(found, &claims, now));
-    let renewable = found.path.is_some();
     let mut fatal = vec![];
     for problem in claims.check(Some(url), now) {
-        match problem {
-            // A renewer may replace the file; each request re-reads it.
-            ClaimProblem::Expired { .. } if renewable => eprintln!(
+        match (&problem, &found.path) {
+            // A renewer may replace the file, and each request re-reads it.
+            (ClaimProblem::Expired { .. }, Some(path)) => eprintln!(
                 "graceflow: warning: {problem}; requests will use a renewed token as soon as {} is replaced ({})",
-                found.path.as_deref().unwrap_or(Path::new("")).display(),
+                path.display(),
                 problem.hint()
             ),
             // Time cures it, wherever the token is.
-            ClaimProblem::NotYetValid { .. } => {
+            (ClaimProblem::NotYetValid { .. }, _) => {
                 eprintln!("graceflow: warning: {}", problem.explain());
             }
             _ => fatal.push(problem.explain()),

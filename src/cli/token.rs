@@ -6,10 +6,12 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::Serialize;
 
-use super::credentials::{attempt_outcome, discover_here, expiry_text};
+use super::credentials::{discover_here, expiry_text};
 use super::exit::Exit;
 use super::load::Format;
-use crate::auth::{ClaimProblem, Claims, DEFAULT_SERVICE, Discovery, HTGETTOKEN, audience_for};
+use crate::auth::{
+    ClaimProblem, Claims, DEFAULT_SERVICE, Discovery, HTGETTOKEN, Outcome, audience_for,
+};
 use crate::gracedb::GraceDb;
 use crate::servers::Server;
 
@@ -125,14 +127,14 @@ fn describe_token(d: &Discovery, target: Option<&str>, now: i64, r: &mut Report)
     r.tried = d
         .attempts
         .iter()
-        .map(|a| {
-            let (outcome, detail) = attempt_outcome(a);
-            Place {
-                source: a.kind.name(),
-                path: a.path.as_ref().map(|p| p.display().to_string()),
-                outcome,
-                reason: detail.filter(|_| outcome == "skipped"),
-            }
+        .map(|a| Place {
+            source: a.kind.name(),
+            path: a.path.as_ref().map(|p| p.display().to_string()),
+            outcome: a.outcome.name(),
+            reason: match &a.outcome {
+                Outcome::Skipped(reason) => Some(reason.to_string()),
+                _ => None,
+            },
         })
         .collect();
     let Some(found) = d.found() else {

@@ -278,3 +278,67 @@ async fn run_names_its_credential_and_refuses_one_the_server_would_ignore() {
             .is_ok()
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn run_only_warns_about_an_expired_token_in_a_file_a_renewer_may_replace() {
+    let sb = Sandbox::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = writing_manifest(dir.path());
+    let expired = sb.token_with(|r| r.lifetime = -60);
+    let path = token_file(dir.path(), &expired);
+    let out = output(
+        graceflow(dir.path())
+            .env("BEARER_TOKEN_FILE", &path)
+            .arg("run")
+            .arg(&manifest)
+            .args(["--server", &sb.url(), "--journal", "j.jsonl"]),
+    );
+    out.never_shows(&expired);
+    assert!(
+        out.stderr
+            .contains("graceflow: warning: the token expired 1m0"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(&format!(
+            "requests will use a renewed token as soon as {} is replaced",
+            path.display()
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("would not accept"), "{}", out.stderr);
+}
+
+#[tokio::test]
+async fn run_without_any_token_lists_where_it_looked() {
+    let uid = graceflow::auth::current_uid().unwrap_or(0);
+    if Path::new(&format!("/tmp/bt_u{uid}")).exists() {
+        // This machine has a token where discovery looks last; nothing to show here.
+        return;
+    }
+    let sb = Sandbox::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = writing_manifest(dir.path());
+    let out = output(graceflow(dir.path()).arg("run").arg(&manifest).args([
+        "--server",
+        &sb.url(),
+        "--journal",
+        "j.jsonl",
+    ]));
+    assert_eq!(out.code, 1);
+    for expected in [
+        "this manifest writes to GraceDB but no credential was found; looked in:",
+        "  BEARER_TOKEN_FILE: skipped: BEARER_TOKEN_FILE is not set",
+        "  $XDG_RUNTIME_DIR/bt_u<uid>: skipped: XDG_RUNTIME_DIR is not set",
+        &format!("  /tmp/bt_u<uid>: skipped: file /tmp/bt_u{uid} does not exist"),
+        "get a token with `htgettoken -a vault.ligo.org -i igwn --scopes=gracedb.read`",
+    ] {
+        assert!(
+            out.stderr.contains(expected),
+            "{expected:?} missing from:\n{}",
+            out.stderr
+        );
+    }
+}
