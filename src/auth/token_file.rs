@@ -102,6 +102,8 @@ struct Cached {
     token: Token,
     identity: Identity,
     exp: Option<i64>,
+    /// Whether the token decodes as a JWT; a half-written file does not.
+    jwt: bool,
 }
 
 /// The clock a [`TokenFile`] judges expiry by, in Unix seconds.
@@ -185,10 +187,13 @@ impl CredentialSource for TokenFile {
         let stale = near_expiry
             || std::fs::metadata(&self.path).map_or(true, |m| Identity::of(&m) != cached.identity);
         if stale {
+            // Keep the cached token while it is valid if the file is missing, empty or half
+            // written: a renewer may be replacing it in place.
+            let valid = cached.jwt && cached.exp.is_none_or(|exp| exp > now);
             match read(&self.path) {
-                Ok(fresh) => *cached = fresh,
-                // Keep the cached token while it is valid: the file may be mid-replacement.
-                Err(_) if cached.exp.is_none_or(|exp| exp > now) => {}
+                Ok(fresh) if fresh.jwt || !valid => *cached = fresh,
+                Ok(_) => {}
+                Err(_) if valid => {}
                 Err(problem) => {
                     return Err(CredentialError(format!(
                         "{problem}, and the token read from it before has expired"
@@ -238,11 +243,12 @@ fn read(path: &Path) -> Result<Cached, FileProblem> {
         });
     }
     // A token that does not decode has no known expiry; the claim check reports it.
-    let exp = Claims::decode(&token).ok().and_then(|c| c.exp);
+    let claims = Claims::decode(&token).ok();
     Ok(Cached {
         token,
         identity,
-        exp,
+        exp: claims.as_ref().and_then(|c| c.exp),
+        jwt: claims.is_some(),
     })
 }
 
@@ -417,6 +423,13 @@ mod tests {
         assert_eq!(f.file.credential().unwrap(), bearer(&a));
         std::fs::write(&f.path, "").unwrap();
         assert_eq!(f.file.credential().unwrap(), bearer(&a));
+        // Half written in place: not a JWT yet, so the cached token is kept.
+        std::fs::write(&f.path, &b.expose()[..20]).unwrap();
+        assert_eq!(f.file.credential().unwrap(), bearer(&a));
+        std::fs::write(&f.path, b.expose()).unwrap();
+        assert_eq!(f.file.credential().unwrap(), bearer(&b));
+        std::fs::write(&f.path, a.expose()).unwrap();
+        f.file.reload().unwrap();
         // Once the cached token has expired, the missing file is an error naming it.
         std::fs::remove_file(&f.path).unwrap();
         f.time.store(NOW + 100, Ordering::SeqCst);
