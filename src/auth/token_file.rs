@@ -113,8 +113,8 @@ pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 ///
 /// Before each request it stats the path and re-reads it if the file is another one (device,
 /// inode, mtime or size changed) or if the token is within the reload buffer of its `exp`. If
-/// the file cannot be read at that moment (a renewer removing and re-creating it), the token
-/// read before is used as long as it has not expired.
+/// the file cannot be read at that moment or holds no JWT yet (a renewer removing and
+/// re-creating it, or writing it in place), the token read before is used until it expires.
 pub struct TokenFile {
     path: PathBuf,
     reload_buffer: i64,
