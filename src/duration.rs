@@ -39,9 +39,22 @@ pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
         .map_err(|_| format!("{s:?} is negative"))
 }
 
+/// A span of seconds as people read it: `42s`, `5m03s`, `2h59m`, `3d04h`. The sign is dropped;
+/// callers say "ago" or "left".
+pub fn humanize(seconds: i64) -> String {
+    let s = seconds.unsigned_abs();
+    let (d, h, m, s) = (s / 86400, s / 3600 % 24, s / 60 % 60, s % 60);
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s}s"),
+        (0, 0, _) => format!("{m}m{s:02}s"),
+        (0, _, _) => format!("{h}h{m:02}m"),
+        _ => format!("{d}d{h:02}h"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{parse_duration, parse_seconds};
+    use super::{humanize, parse_duration, parse_seconds};
     use std::time::Duration;
 
     #[test]
@@ -50,6 +63,15 @@ mod tests {
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
         assert!(parse_duration("-1").is_err());
         assert!(parse_duration("1.5ms").is_err());
+    }
+
+    #[test]
+    fn humanized() {
+        assert_eq!(humanize(0), "0s");
+        assert_eq!(humanize(42), "42s");
+        assert_eq!(humanize(-303), "5m03s");
+        assert_eq!(humanize(2 * 3600 + 59 * 60 + 59), "2h59m");
+        assert_eq!(humanize(3 * 86400 + 4 * 3600), "3d04h");
     }
 
     #[test]

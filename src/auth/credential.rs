@@ -55,30 +55,44 @@ impl Credential {
 pub struct CredentialError(pub String);
 
 /// Where the client gets the credential for each request. A static credential is its own
-/// source; a reloading source re-reads a renewed token file.
+/// source; a reloading source ([`TokenFile`](super::TokenFile)) re-reads a renewed token file.
+///
+/// The engine drives renewal through the default methods: on a 401/403 it calls
+/// [`reload`](Self::reload) and retries once if the token changed; when
+/// [`expires_at`](Self::expires_at) is past it waits for a newer token with
+/// [`wait_for_fresh`](super::wait_for_fresh).
 pub trait CredentialSource: Send + Sync + fmt::Debug {
     /// The credential to use now.
     fn credential(&self) -> Result<Credential, CredentialError>;
 
-    /// Re-read the credential now (after the server refused it); whether it changed.
+    /// Re-read the credential now, whatever the cache says (after the server refused it).
+    /// Returns whether it changed. Sources that cannot change return `Ok(false)`.
     fn reload(&self) -> Result<bool, CredentialError> {
         Ok(false)
     }
 
-    /// When the current credential expires (Unix seconds), if it says.
+    /// When the current credential expires (Unix seconds), if known.
     fn expires_at(&self) -> Option<i64> {
         None
     }
 
     /// Where the credential comes from, for messages (never the secret).
     fn describe(&self) -> String {
-        "a fixed credential".into()
+        "a fixed credential".to_owned()
     }
 }
 
 impl CredentialSource for Credential {
     fn credential(&self) -> Result<Credential, CredentialError> {
         Ok(self.clone())
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Self::Anonymous => "no credential (anonymous)".to_owned(),
+            Self::Bearer(_) => "a fixed bearer token".to_owned(),
+            Self::Basic { username, .. } => format!("basic auth as {username}"),
+        }
     }
 }
 

@@ -12,6 +12,7 @@ use crate::manifest::{Diagnostic, Manifest, Report, Source};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// For people.
+    #[value(alias = "text")]
     Human,
     /// For machines.
     Json,

@@ -2,6 +2,7 @@
 //! do the work. Nothing here talks to GraceDB itself.
 
 mod check;
+mod credentials;
 pub mod exit;
 mod load;
 mod plan;
@@ -9,6 +10,7 @@ mod progress;
 mod report;
 mod run;
 mod sandbox;
+mod token;
 
 use clap::{Parser, Subcommand};
 
@@ -42,6 +44,18 @@ enum Command {
     Schema,
     /// Serve a GraceDB-compatible sandbox on loopback (state kept under --data).
     Sandbox(sandbox::SandboxArgs),
+    /// Say which bearer token was found and where, its subject, scope, audience and expiry,
+    /// and what GraceDB will hold against it (never the token itself).
+    ///
+    /// Places, in order: --token-file, $BEARER_TOKEN, $BEARER_TOKEN_FILE,
+    /// $_CONDOR_CREDS/<service>.use, $SCITOKEN, $SCITOKEN_FILE, $XDG_RUNTIME_DIR/bt_u<uid>,
+    /// /tmp/bt_u<uid>; the first that holds a token wins. With --server, the audience is
+    /// checked for that server and the server is asked who it thinks we are.
+    ///
+    /// Exit status: 0 when a token was found and nothing is wrong with it; 1 when none was
+    /// found, it has a problem (expired, wrong audience, missing scope, not a JWT), or the
+    /// server did not accept it.
+    Token(token::TokenArgs),
 }
 
 /// Run the parsed command line.
@@ -59,6 +73,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
             Ok(Exit::Success)
         }
         Command::Sandbox(a) => sandbox::run(a).await,
+        Command::Token(a) => token::run(a).await,
     }
 }
 

@@ -45,7 +45,8 @@ pub struct RunArgs {
     /// Allow writing to production (the manifest must say `allow_production: true` too).
     #[arg(long)]
     allow_production: bool,
-    /// A file holding the bearer token for a remote server (default: $BEARER_TOKEN_FILE).
+    /// A file holding the bearer token for a remote server (default: discovered as
+    /// `graceflow token` shows).
     #[arg(long, value_name = "FILE")]
     token_file: Option<PathBuf>,
     /// How long to wait for a renewed token once the current one has expired, before
@@ -72,24 +73,6 @@ fn default_journal(manifest: &Path) -> PathBuf {
         .file_stem()
         .map_or_else(|| "manifest".into(), |s| s.to_string_lossy().into_owned());
     PathBuf::from(format!("{stem}.journal.jsonl"))
-}
-
-/// A credential for a remote server: `--token-file`, else `$BEARER_TOKEN_FILE`, else
-/// `$BEARER_TOKEN`, else none. (Full discovery and reloading come with the credentials
-/// module.)
-fn remote_credential(token_file: Option<&Path>) -> anyhow::Result<Credential> {
-    let file = token_file
-        .map(Path::to_path_buf)
-        .or_else(|| std::env::var_os("BEARER_TOKEN_FILE").map(PathBuf::from));
-    if let Some(f) = file {
-        let t = std::fs::read_to_string(&f)
-            .map_err(|e| anyhow::anyhow!("cannot read the token file {}: {e}", f.display()))?;
-        return Ok(Credential::Bearer(Token::new(t)));
-    }
-    Ok(std::env::var("BEARER_TOKEN")
-        .ok()
-        .filter(|t| !t.trim().is_empty())
-        .map_or(Credential::Anonymous, |t| Credential::Bearer(Token::new(t))))
 }
 
 /// Run `graceflow run`.
@@ -154,13 +137,9 @@ pub async fn run(a: RunArgs) -> anyhow::Result<Exit> {
             client
         }
         Server::Remote { url } => {
-            let credential = remote_credential(a.token_file.as_deref())?;
-            if writes && credential == Credential::Anonymous {
-                anyhow::bail!(
-                    "this manifest writes to GraceDB but no credential was found: give --token-file, or set BEARER_TOKEN_FILE (get a token with `htgettoken -a vault.ligo.org -i igwn --scopes=gracedb.read`)"
-                );
-            }
-            GraceDb::builder(url).credential(credential).build()?
+            let source =
+                super::credentials::remote_credential(a.token_file.as_deref(), url, writes)?;
+            GraceDb::builder(url).credential_source(source).build()?
         }
     };
     let server_name = match &server {

@@ -352,14 +352,7 @@ impl Shared {
                     continue;
                 }
                 retry::Class::Credential => {
-                    return Ok(Err((
-                        format!(
-                            "{}; the credential ({}) was re-read and the request sent again, and the server still refused it: check the token's audience and scope with `graceflow token --server …`, or that this account may do this",
-                            failed.message,
-                            self.client.credential_source().describe()
-                        ),
-                        false,
-                    )));
+                    return Ok(Err((self.refusal(&failed.message).await, false)));
                 }
                 _ => {}
             }
@@ -600,42 +593,45 @@ impl Shared {
             .extend(reconcile::claims(endpoint, outputs));
     }
 
+    /// Why the server refused a request twice, the credential re-read in between. GraceDB
+    /// never says "bad token": it treats a token it rejects as no token at all, so ask it who
+    /// it thinks we are.
+    async fn refusal(&self, error: &str) -> String {
+        let source = self.client.credential_source();
+        let has_token = matches!(source.credential(), Ok(crate::auth::Credential::Bearer(_)));
+        let anonymous = matches!(self.client.user_info().await, Ok(u) if u.is_anonymous());
+        if has_token && anonymous {
+            format!(
+                "{error}; the server did not accept the token from {} (it answers as if no credential had been sent): its audience, scope, issuer or expiry is likely wrong; see `graceflow token --server {}`",
+                source.describe(),
+                self.client.service_url()
+            )
+        } else {
+            format!(
+                "{error}; the credential ({}) was re-read and the request sent again, and the server still refused it: this account may not do this",
+                source.describe()
+            )
+        }
+    }
+
     /// Wait, if the token has expired, for a renewed one, up to `token_wait`.
     async fn fresh_credential(&self) -> Result<(), String> {
         let source = self.client.credential_source();
-        let expired = |s: &Arc<dyn crate::auth::CredentialSource>| {
-            s.expires_at().is_some_and(|e| e <= crate::gps::unix_now())
-        };
-        if !expired(source) {
+        if !source
+            .expires_at()
+            .is_some_and(|e| e <= crate::gps::unix_now())
+        {
             return Ok(());
         }
-        let give_up = Instant::now() + self.token_wait;
-        let mut delay = Duration::from_secs(1);
         self.reporter.event(&EngineEvent::WaitingForToken {
             source: source.describe(),
             bound: self.token_wait,
         });
-        loop {
-            let _ = source.reload();
-            if !expired(source) {
-                return Ok(());
+        tokio::select! {
+            r = crate::auth::wait_for_fresh(&**source, self.token_wait, crate::gps::unix_now) => {
+                r.map_err(|e| format!("{e}; renew it (htgettoken) and run again"))
             }
-            let now = Instant::now();
-            if now >= give_up || self.stop.is_stopped() {
-                return Err(format!(
-                    "the token from {} expired at {} and no renewed token appeared within {}; renew it (htgettoken) and run again",
-                    source.describe(),
-                    source
-                        .expires_at()
-                        .map_or_else(|| "?".into(), crate::journal::utc_string),
-                    humanize(self.token_wait)
-                ));
-            }
-            tokio::select! {
-                () = tokio::time::sleep(delay.min(give_up - now)) => {}
-                () = self.stop.stopped() => {}
-            }
-            delay = (delay * 2).min(Duration::from_secs(30));
+            () = self.stop.stopped() => Err("stopped while waiting for a renewed token".into()),
         }
     }
 
@@ -871,12 +867,10 @@ fn condition_text(c: &Input) -> String {
 }
 
 fn humanize(d: Duration) -> String {
-    let s = d.as_secs();
-    if s >= 60 && s.is_multiple_of(60) {
-        format!("{}m", s / 60)
-    } else {
-        format!("{s}s")
+    if d < Duration::from_secs(1) {
+        return format!("{}ms", d.as_millis());
     }
+    crate::duration::humanize(i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// The outputs of a `for_each` step: each output as the list of its values over the items,

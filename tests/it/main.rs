@@ -11,4 +11,5 @@ mod harness;
 mod reliability;
 mod schema;
 mod superevents;
+mod token;
 mod workflows;
