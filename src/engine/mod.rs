@@ -617,9 +617,9 @@ impl Shared {
     /// Wait, if the token has expired, for a renewed one, up to `token_wait`.
     async fn fresh_credential(&self) -> Result<(), String> {
         let source = self.client.credential_source();
-        if !source
+        if source
             .expires_at()
-            .is_some_and(|e| e <= crate::gps::unix_now())
+            .is_none_or(|e| e > crate::gps::unix_now())
         {
             return Ok(());
         }
