@@ -310,3 +310,49 @@ async fn killed_at_random_points_and_rerun_leaves_exactly_the_expected_objects()
     );
     assert!(bad.is_empty(), "{bad:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_lets_requests_in_flight_finish_records_them_and_exits_75() {
+    let sb = Sandbox::start_with(|c| c.faults.latency = Duration::from_millis(150)).await;
+    let dir = work(&sb);
+    let journal = dir.path().join("j.jsonl");
+    let child = run_command(dir.path(), &sb)
+        .arg("--grace")
+        .arg("10s")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Stop it once it is well under way, as an eviction would.
+    for _ in 0..2000 {
+        let text = std::fs::read_to_string(&journal).unwrap_or_default();
+        if text.matches("\"type\":\"outcome\"").count() >= 5 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(75), "{stderr}");
+    assert!(stderr.contains("SIGTERM received"), "{stderr}");
+    // What was in flight finished within the grace period and was recorded: nothing is in
+    // doubt, and not everything was done.
+    let j = graceflow::journal::read(&journal).unwrap();
+    assert!(j.in_doubt().is_empty(), "{:?}", j.in_doubt());
+    assert!(!discrepancies(&sb.client()).await.is_empty());
+    // Resumed, it finishes with exactly the expected objects.
+    let again = run_command(dir.path(), &sb).output().unwrap();
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let wrong = discrepancies(&sb.client()).await;
+    assert!(wrong.is_empty(), "{wrong:?}");
+}
