@@ -142,7 +142,19 @@ impl GraceDb {
         let root = self
             .root
             .get_or_try_init(|| async {
-                let r: ServiceRoot = self.json(Method::GET, &self.service_url, Body::Empty).await?;
+                let r: ServiceRoot = self
+                    .json(Method::GET, &self.service_url, Body::Empty)
+                    .await
+                    .map_err(|mut e| {
+                        // The commonest mistake: the server's address instead of its API root.
+                        if e.status() == Some(404)
+                            && !self.service_url.trim_end_matches('/').ends_with("/api")
+                            && let ErrorKind::Status { message, .. } = &mut e.kind
+                        {
+                            message.push_str("; is this the API root? GraceDB serves it at …/api/");
+                        }
+                        e
+                    })?;
                 if r.templates.is_empty() || r.links.is_empty() {
                     return Err(self.error(
                         "GET",

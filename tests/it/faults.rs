@@ -158,3 +158,16 @@ async fn a_refusal_before_the_body_is_read_closes_the_connection() {
         .unwrap();
     assert!(root.headers().get("connection").is_none());
 }
+
+#[tokio::test]
+async fn a_server_address_without_the_api_root_gets_a_hint() {
+    let sb = Sandbox::start().await;
+    let url = format!("http://{}/", sb.running.addr());
+    let client = graceflow::gracedb::GraceDb::builder(url).build().unwrap();
+    let err = client.user_info().await.unwrap_err();
+    assert_eq!(err.status(), Some(404));
+    assert!(
+        err.to_string().contains("GraceDB serves it at …/api/"),
+        "{err}"
+    );
+}
