@@ -22,8 +22,8 @@ use crate::gracedb::quirks::hex;
 /// no request ever leaves the machine.
 pub const ISSUER: &str = "http://sandbox.graceflow.invalid";
 
-/// The scope GraceDB requires, for reads and writes alike.
-pub const REQUIRED_SCOPE: &str = "gracedb.read";
+/// The scope GraceDB requires, for reads and writes alike: the same rule the client checks.
+pub use crate::auth::{ANY_AUDIENCE, REQUIRED_SCOPE};
 
 const KEY_FILE: &str = "issuer-es256.pem";
 
@@ -94,7 +94,7 @@ impl Default for TokenRequest {
         Self {
             subject: "sandbox.user@example.org".into(),
             scope: REQUIRED_SCOPE.into(),
-            audience: "ANY".into(),
+            audience: ANY_AUDIENCE.into(),
             lifetime: 3 * 3600,
             not_before: 0,
         }
@@ -294,7 +294,7 @@ fn check_claims(c: serde_json::Value, audience: &str, now: i64) -> Result<Claims
         serde_json::Value::Array(a) => a.iter().filter_map(|v| v.as_str()).collect(),
         _ => vec![],
     };
-    if !auds.iter().any(|a| *a == "ANY" || *a == audience) {
+    if !auds.iter().any(|a| *a == ANY_AUDIENCE || *a == audience) {
         return Err(Rejection::Audience {
             found: auds.join(" "),
             expected: audience.to_owned(),

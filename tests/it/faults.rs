@@ -1,4 +1,4 @@
-use graceflow::gracedb::{ErrorKind, Search};
+use graceflow::gracedb::ErrorKind;
 use graceflow::sandbox::FaultConfig;
 
 use crate::harness::*;
@@ -56,16 +56,7 @@ async fn a_dropped_response_hides_a_committed_write() {
     );
     sb.running.set_faults(FaultConfig::default());
     // The event exists although the client never heard of it.
-    let found = client
-        .search_events(&Search {
-            query: "Test".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .collect(None)
-        .await
-        .unwrap();
+    let found = all_events(&client, "Test").await;
     assert_eq!(found.len(), 1);
 }
 
@@ -93,16 +84,7 @@ async fn a_reset_connection_loses_a_write_that_never_happened() {
         "{err}"
     );
     sb.running.set_faults(FaultConfig::default());
-    let found = client
-        .search_events(&Search {
-            query: "Test".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .collect(None)
-        .await
-        .unwrap();
+    let found = all_events(&client, "Test").await;
     assert!(found.is_empty());
 }
 

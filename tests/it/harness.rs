@@ -124,3 +124,23 @@ pub fn status_of<T: std::fmt::Debug>(
         e.server_message().unwrap_or_default().to_owned(),
     )
 }
+
+/// Every event a query finds, all pages.
+pub async fn all_events(client: &GraceDb, query: &str) -> Vec<Event> {
+    let search = graceflow::gracedb::Search {
+        query: query.into(),
+        ..Default::default()
+    };
+    let pages = client.search_events(&search).await.unwrap();
+    pages.collect(None).await.unwrap()
+}
+
+/// Every superevent a query finds, all pages.
+pub async fn all_superevents(client: &GraceDb, query: &str) -> Vec<graceflow::gracedb::Superevent> {
+    let search = graceflow::gracedb::Search {
+        query: query.into(),
+        ..Default::default()
+    };
+    let pages = client.search_superevents(&search).await.unwrap();
+    pages.collect(None).await.unwrap()
+}

@@ -9,11 +9,11 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use graceflow::gracedb::{GraceDb, ObjectId, Search, SupereventId};
+use graceflow::gracedb::{GraceDb, ObjectId, SupereventId};
 use graceflow::sandbox::FaultConfig;
 use rand::{Rng, SeedableRng};
 
-use crate::harness::Sandbox;
+use crate::harness::{Sandbox, all_events, all_superevents};
 
 const LOGS: usize = 20;
 const NOTES: usize = 20;
@@ -105,26 +105,8 @@ fn run_command(dir: &Path, sb: &Sandbox) -> Command {
 /// exactly the expected objects exist.
 async fn discrepancies(client: &GraceDb) -> Vec<String> {
     let mut wrong = Vec::new();
-    let events = client
-        .search_events(&Search {
-            query: "Test".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .collect(None)
-        .await
-        .unwrap();
-    let superevents = client
-        .search_superevents(&Search {
-            query: "category: Test".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .collect(None)
-        .await
-        .unwrap();
+    let events = all_events(client, "Test").await;
+    let superevents = all_superevents(client, "category: Test").await;
     if events.len() != 1 {
         wrong.push(format!("{} events", events.len()));
     }

@@ -430,14 +430,16 @@ async fn a_refused_token_is_re_read_once_and_the_renewed_one_used() {
     // A token with good-looking claims that this sandbox did not sign: the server ignores it,
     // and the write is refused with 403, as GraceDB does with a stale or foreign token.
     let other = Sandbox::start().await;
+    // The answer comes 1.5 s after the request; the file is renewed 0.5 s after the intent.
     let sb =
-        Sandbox::start_with(|c| c.faults.latency = std::time::Duration::from_millis(600)).await;
+        Sandbox::start_with(|c| c.faults.latency = std::time::Duration::from_millis(1500)).await;
     let dir = tempfile::tempdir().unwrap();
     let manifest = writing_manifest(dir.path());
     let stale = other.token_with(|_| {});
     let good = sb.token_with(|_| {});
     let path = token_file(dir.path(), &stale);
-    // Renewed while the refused request is on its way back: once its intent is journaled.
+    // Renewed while the refused request is on its way back: well after its intent is
+    // journaled (the request reads the token right after), well before its answer.
     let renewer = {
         let (path, good) = (path.clone(), good.clone());
         let journal = dir.path().join("j.jsonl");
@@ -449,6 +451,7 @@ async fn a_refused_token_is_re_read_once_and_the_renewed_one_used() {
                 }
                 std::thread::sleep(std::time::Duration::from_millis(5));
             }
+            std::thread::sleep(std::time::Duration::from_millis(500));
             renew(&path, &good);
         })
     };

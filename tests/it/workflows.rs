@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use graceflow::gracedb::{GraceDb, ObjectId, Search, SupereventId};
 
-use crate::harness::Sandbox;
+use crate::harness::{Sandbox, all_events};
 
 /// A copy of `workflows/` in a temporary directory, so that runs write nothing into the
 /// repository, and a sandbox data directory beside it.
@@ -129,16 +129,7 @@ async fn inject_test_event_end_to_end_and_a_rerun_sends_nothing() {
     assert!(text.contains("resuming from"), "{text}");
     assert_eq!(text.matches("(from the journal)").count(), 7, "{text}");
     assert_eq!(client.logs(&obj).await.unwrap().len(), logs_before);
-    let events = client
-        .search_events(&Search {
-            query: "Test".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .collect(None)
-        .await
-        .unwrap();
+    let events = all_events(&client, "Test").await;
     assert_eq!(events.len(), 1);
 
     // The report says what happened.
@@ -373,16 +364,7 @@ async fn a_write_in_doubt_is_found_on_the_server_and_not_sent_again() {
     );
 
     let (_sb, client) = w.inspect().await;
-    let events = client
-        .search_events(&Search {
-            query: "Test".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .collect(None)
-        .await
-        .unwrap();
+    let events = all_events(&client, "Test").await;
     assert_eq!(events.len(), 2, "one event per manifest, none sent twice");
     let logs = client
         .logs(&ObjectId::parse("T0001").unwrap())
