@@ -24,7 +24,8 @@ pub fn parse_seconds(s: &str) -> Result<i64, String> {
 }
 
 /// Parse a non-negative duration as manifests write them: what [`parse_seconds`] takes, or
-/// milliseconds (`250ms`), which retry backoffs against a local server want.
+/// milliseconds (`250ms`) and fractional seconds (`12.5s`), which retry backoffs against a
+/// local server and replayed delays want.
 pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     let t = s.trim();
     if let Some(ms) = t.strip_suffix("ms") {
@@ -32,6 +33,16 @@ pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
             .parse::<u64>()
             .map(std::time::Duration::from_millis)
             .map_err(|_| format!("{s:?} is not a duration (examples: 250ms, 90s, 15m, 3h)"));
+    }
+    // Fractional seconds, as replays of recorded delays write them: `12.5s`, `0.25`.
+    if let Some((whole, frac)) = t.trim_end_matches('s').split_once('.') {
+        let bad = || format!("{s:?} is not a duration (examples: 12.5s, 250ms, 90s, 15m)");
+        if frac.is_empty() || frac.len() > 9 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        let secs: u64 = whole.parse().map_err(|_| bad())?;
+        let nanos: u32 = format!("{frac:0<9}").parse().map_err(|_| bad())?;
+        return Ok(std::time::Duration::new(secs, nanos));
     }
     let secs = parse_seconds(t)?;
     u64::try_from(secs)
@@ -63,6 +74,10 @@ mod tests {
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
         assert!(parse_duration("-1").is_err());
         assert!(parse_duration("1.5ms").is_err());
+        assert_eq!(parse_duration("12.5s"), Ok(Duration::from_millis(12_500)));
+        assert_eq!(parse_duration("0.25"), Ok(Duration::from_millis(250)));
+        assert!(parse_duration("1.5m").is_err());
+        assert!(parse_duration("-1.5s").is_err());
     }
 
     #[test]
