@@ -84,6 +84,15 @@ pub fn run(a: ReportArgs) -> anyhow::Result<Exit> {
                 .filter(|n| n.message.starts_with("reconciled"))
                 .map(|n| json!({ "item": n.item, "at": n.at, "message": n.message }))
                 .collect();
+            // When it was planned to start and when it did (`delay:`, `after:`).
+            let schedule = j.records.iter().rev().find_map(|r| match r {
+                Record::Note(n) if n.step.as_ref() == Some(step) => n
+                    .data
+                    .as_ref()
+                    .filter(|d| d.get("planned_gps").is_some())
+                    .cloned(),
+                _ => None,
+            });
             let status = match (whole, doubt.is_empty()) {
                 (_, false) => "in doubt".to_owned(),
                 (Some(o), _) => status_name(o.status).to_owned(),
@@ -100,6 +109,8 @@ pub fn run(a: ReportArgs) -> anyhow::Result<Exit> {
                 "items": items,
                 "in_doubt": doubt,
                 "reconciled": reconciled,
+                "schedule": schedule,
+                "latency_s": whole.and_then(|o| o.outputs.get("latency_s").cloned()),
             })
         })
         .collect();
@@ -184,6 +195,16 @@ fn print_human(r: &Json) {
         if let Some(e) = s["error"].as_str() {
             println!("      {e}");
         }
+        if let Some(p) = s["schedule"]["planned_gps"].as_f64() {
+            println!(
+                "      planned {}, started {:.3} s late",
+                utc_ms(p),
+                s["schedule"]["late_s"].as_f64().unwrap_or(0.0)
+            );
+        }
+        if let Some(l) = s["latency_s"].as_f64() {
+            println!("      held after {l:.3} s");
+        }
         for n in s["reconciled"].as_array().into_iter().flatten() {
             let item = n["item"]
                 .as_str()
@@ -206,4 +227,14 @@ fn print_human(r: &Json) {
     if r["torn_tail"].as_bool() == Some(true) {
         println!("(the journal's last line was cut off by a crash and was ignored)");
     }
+}
+
+/// A GPS time as UTC to the millisecond: `2026-11-25 22:51:01.023 UTC`.
+fn utc_ms(gps: f64) -> String {
+    let t = crate::gps::gps_to_utc(gps);
+    let ms = ((gps - gps.floor()) * 1000.0).floor() as u32;
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{ms:03} UTC",
+        t.year, t.month, t.day, t.hour, t.minute, t.second
+    )
 }

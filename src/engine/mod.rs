@@ -7,6 +7,7 @@
 
 mod actions;
 mod event;
+mod local;
 pub mod reconcile;
 pub mod retry;
 mod stop;
@@ -215,13 +216,17 @@ struct Shared {
     token_wait: Duration,
     stop: StopSignal,
     grace: Duration,
+    /// The run's frozen start, GPS: `delay:` counts from it.
+    started_gps: f64,
+    /// When each finished step finished, GPS: `after:` counts from it.
+    finished_gps: Mutex<BTreeMap<String, f64>>,
 }
 
 /// Why an action did not complete: the message, and whether running again may succeed.
 type Failure = (String, bool);
 
 /// One attempt's failure, as the retry loop sees it.
-struct Failed {
+pub(crate) struct Failed {
     message: String,
     class: retry::Class,
     retry_after: Option<Duration>,
@@ -288,6 +293,25 @@ impl Shared {
             Ok(op) => op,
             Err(e) => return Ok(Err((e, false))),
         };
+        if let Op::Assert { results, message } = &op {
+            let failures = self.assertion_failures(step, ctx, results);
+            let result = if failures.is_empty() {
+                let mut out = Map::new();
+                out.insert("checked".into(), Json::from(results.len()));
+                Ok(out)
+            } else {
+                let what = message.as_deref().unwrap_or("assertion failed");
+                Err((format!("{what}: {}", failures.join("; ")), false))
+            };
+            let (status, outputs, error) = match &result {
+                Ok(o) => (OutcomeStatus::Done, o.clone(), None),
+                Err((m, _)) => (OutcomeStatus::Failed, Map::new(), Some(m.clone())),
+            };
+            let mut outcome = step_outcome(id, status, outputs, error, Instant::now());
+            outcome.item = item;
+            self.journal.append(Record::Outcome(outcome)).await?;
+            return Ok(result);
+        }
         let defaults = &self.analysis.manifest.defaults;
         let policy = retry::Policy::from_spec(
             s.retry
@@ -398,6 +422,67 @@ impl Shared {
         }
     }
 
+    /// The conditions of an `assert` step that are false, each written as in the manifest
+    /// with the values of what it refers to: `steps.e.far < 1e-6 (steps.e.far = 2e-05)`.
+    fn assertion_failures(
+        &self,
+        step: usize,
+        ctx: &Context,
+        results: &[Option<bool>],
+    ) -> Vec<String> {
+        let that = match &self.analysis.steps[step].inputs {
+            Input::Map(fields) => fields.iter().find(|(k, _)| k == "that").map(|(_, v)| v),
+            _ => None,
+        };
+        let conditions: Vec<&Input> = match that {
+            Some(Input::List(items)) => items.iter().collect(),
+            Some(other) => vec![other],
+            None => vec![],
+        };
+        results
+            .iter()
+            .enumerate()
+            .filter(|(_, ok)| **ok != Some(true))
+            .map(|(i, ok)| {
+                let verdict = if ok.is_some() {
+                    "is false"
+                } else {
+                    "is not true or false"
+                };
+                let Some(Input::Template(t, _)) = conditions.get(i) else {
+                    return format!("condition {} {verdict}", i + 1);
+                };
+                let values: Vec<String> = t
+                    .exprs()
+                    .flat_map(|e| {
+                        e.refs
+                            .iter()
+                            .map(|r| {
+                                e.source
+                                    .get(r.offset.saturating_sub(e.offset)..)
+                                    .map_or("", |s| &s[..r.len.min(s.len())])
+                                    .to_owned()
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                    .map(|r| {
+                        let v = self
+                            .evaluator
+                            .eval_str(&format!("${{{{ {r} }}}}"), ctx)
+                            .map_or_else(|e| format!("<{}>", e.message), |v| v.to_string());
+                        format!("{r} = {v}")
+                    })
+                    .collect();
+                let text = condition_text(conditions[i]);
+                if values.is_empty() {
+                    format!("{text} {verdict}")
+                } else {
+                    format!("{text} {verdict} ({})", values.join(", "))
+                }
+            })
+            .collect()
+    }
+
     /// Send one attempt, journaled. On failure, also the intent when the write is now in
     /// doubt (then no outcome is recorded for it).
     async fn attempt(
@@ -409,12 +494,13 @@ impl Shared {
         timeout: Option<Duration>,
     ) -> Result<Result<Map<String, Json>, (Failed, Option<Intent>)>, EngineError> {
         let started = (Instant::now(), utc_now_string());
-        let request = op.request("");
-        self.reporter.event(&EngineEvent::RequestSent {
-            step: id.to_owned(),
-            item: item.map(str::to_owned),
-            what: format!("{} {}", request.method, request.path()),
-        });
+        if let Some(request) = op.request("") {
+            self.reporter.event(&EngineEvent::RequestSent {
+                step: id.to_owned(),
+                item: item.map(str::to_owned),
+                what: format!("{} {}", request.method, request.path()),
+            });
+        }
         let intent = if op.is_write() {
             let intent = Intent {
                 step: id.to_owned(),
@@ -482,6 +568,19 @@ impl Shared {
                 true,
             )
         };
+        match op {
+            Op::WaitFor(w) => {
+                return local::wait_for(&self.client, w, &self.evaluator, &self.stop)
+                    .await
+                    .map_err(|f| (f, false));
+            }
+            Op::SleepUntil { gps } => {
+                return local::sleep_until(*gps, &self.stop)
+                    .await
+                    .map_err(|f| (f, false));
+            }
+            _ => {}
+        }
         let work = async {
             match timeout {
                 Some(t) => match tokio::time::timeout(t, perform(&self.client, op)).await {
@@ -554,6 +653,7 @@ impl Shared {
                 item: item.map(str::to_owned),
                 at: utc_now_string(),
                 message: message.clone(),
+                data: None,
             }))
             .await?;
         self.journal
@@ -646,6 +746,9 @@ impl Shared {
         let t0 = Instant::now();
         // Done in an earlier run: its outputs are final, whatever the condition says now.
         if let Some(o) = self.journal.done(&id, None) {
+            if let Some(t) = crate::gps::parse_utc(&o.finished) {
+                self.mark_finished(&id, crate::gps::utc_to_gps(t));
+            }
             self.reporter.event(&EngineEvent::StepReplayed {
                 step: id,
                 summary: summary(&o.outputs),
@@ -697,6 +800,9 @@ impl Shared {
                 Err(e) => return self.fail(step, format!("for_each: {e}"), false, t0).await,
             },
         };
+        if let Err(m) = self.keep_schedule(step).await? {
+            return self.fail(step, m, true, t0).await;
+        }
         let n = items.as_ref().map_or(1, Vec::len);
         self.reporter.event(&EngineEvent::StepStarted {
             step: id.clone(),
@@ -762,6 +868,79 @@ impl Shared {
         }
     }
 
+    fn mark_finished(&self, id: &str, gps: f64) {
+        self.finished_gps
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id.to_owned(), gps);
+    }
+
+    /// Wait for the step's `delay:` and `after:`, and journal when it was planned to start and
+    /// when it did. `Err` when the run is stopped meanwhile.
+    async fn keep_schedule(&self, step: usize) -> Result<Result<(), String>, EngineError> {
+        let s = &self.analysis.manifest.steps[step];
+        let mut planned: Option<(f64, String)> = None;
+        let mut later = |gps: f64, why: String| {
+            if planned.as_ref().is_none_or(|(p, _)| gps > *p) {
+                planned = Some((gps, why));
+            }
+        };
+        if let Some(d) = &s.delay {
+            later(
+                self.started_gps + d.value.as_secs_f64(),
+                format!("{} after the run started", humanize_precise(d.value)),
+            );
+        }
+        if let Some(a) = &s.after {
+            let finished = self
+                .finished_gps
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&a.step.value)
+                .copied();
+            if let Some(f) = finished {
+                later(
+                    f + a.delay.as_secs_f64(),
+                    format!(
+                        "{} after `{}` finished",
+                        humanize_precise(a.delay),
+                        a.step.value
+                    ),
+                );
+            }
+        }
+        let Some((planned, why)) = planned else {
+            return Ok(Ok(()));
+        };
+        let wait = planned - crate::gps::gps_now();
+        if wait > 0.0 {
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_secs_f64(wait)) => {}
+                () = self.stop.stopped() => {
+                    return Ok(Err("stopped while waiting for its planned start".into()));
+                }
+            }
+        }
+        let actual = crate::gps::gps_now();
+        self.journal
+            .append(Record::Note(Note {
+                step: Some(s.id.value.clone()),
+                item: None,
+                at: utc_now_string(),
+                message: format!(
+                    "scheduled: planned {why}, started {:.3} s late",
+                    (actual - planned).max(0.0)
+                ),
+                data: Some(serde_json::json!({
+                    "planned_gps": planned,
+                    "actual_gps": actual,
+                    "late_s": (actual - planned).max(0.0),
+                })),
+            }))
+            .await?;
+        Ok(Ok(()))
+    }
+
     async fn finish(
         &self,
         step: usize,
@@ -769,6 +948,12 @@ impl Shared {
         outputs: Map<String, Json>,
         t0: Instant,
     ) -> Result<Finished, EngineError> {
+        if status == StepStatus::Done {
+            self.mark_finished(
+                &self.analysis.manifest.steps[step].id.value,
+                crate::gps::gps_now(),
+            );
+        }
         self.reporter.event(&EngineEvent::StepFinished {
             step: self.analysis.manifest.steps[step].id.value.clone(),
             status: status.clone(),
@@ -866,6 +1051,15 @@ fn condition_text(c: &Input) -> String {
     }
 }
 
+/// A delay as written in manifests, to the millisecond: `12.5s`, `2m`.
+fn humanize_precise(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        humanize(d)
+    } else {
+        format!("{:.3}s", d.as_secs_f64())
+    }
+}
+
 fn humanize(d: Duration) -> String {
     if d < Duration::from_secs(1) {
         return format!("{}ms", d.as_millis());
@@ -917,6 +1111,7 @@ pub async fn run(
                 item: None,
                 at: utc_now_string(),
                 message: "resumed".into(),
+                data: None,
             }))
             .await?;
     }
@@ -935,6 +1130,8 @@ pub async fn run(
         token_wait: opts.token_wait,
         stop: opts.stop,
         grace: opts.grace,
+        started_gps: now_gps,
+        finished_gps: Mutex::new(BTreeMap::new()),
     });
     let steps = &analysis.manifest.steps;
     let n = steps.len();

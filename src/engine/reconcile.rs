@@ -264,7 +264,10 @@ pub async fn reconcile(
         | Op::GetEvent { .. }
         | Op::GetSuperevent { .. }
         | Op::Search { .. }
-        | Op::Download { .. } => Ok(None),
+        | Op::Download { .. }
+        | Op::WaitFor(_)
+        | Op::Assert { .. }
+        | Op::SleepUntil { .. } => Ok(None),
     }
 }
 

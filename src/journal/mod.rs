@@ -26,6 +26,7 @@
 //!     item: None,
 //!     at: journal::utc_now_string(),
 //!     message: format!("resumed; {} write(s) in doubt", journal.in_doubt().len()),
+//!     data: None,
 //! }))?;
 //! # Ok(())
 //! # }

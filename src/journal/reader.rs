@@ -425,6 +425,7 @@ mod tests {
             item: None,
             at: "2026-01-01T00:00:00Z".into(),
             message: message.into(),
+            data: None,
         })
     }
 

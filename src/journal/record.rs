@@ -146,6 +146,10 @@ pub struct Note {
     pub at: String,
     /// The event, for people.
     pub message: String,
+    /// The same, for machines, when there is more than text (a step's planned and actual
+    /// start).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Value>,
 }
 
 impl From<Intent> for Record {
@@ -220,6 +224,7 @@ mod tests {
             item: None,
             at: "2026-01-01T00:00:00Z".into(),
             message: "resumed".into(),
+            data: None,
         });
         assert_eq!(
             serde_json::to_string(&note).unwrap(),
@@ -297,6 +302,7 @@ pub(crate) mod fixtures {
             item: None,
             at: "2026-05-01T12:00:03Z".into(),
             message: message.into(),
+            data: None,
         })
     }
 }

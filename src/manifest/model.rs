@@ -102,8 +102,21 @@ pub struct Step {
     pub timeout: Option<Spanned<Duration>>,
     /// Retry policy.
     pub retry: Option<Spanned<RetrySpec>>,
+    /// `delay:` start no earlier than the run's start plus this.
+    pub delay: Option<Spanned<Duration>>,
+    /// `after:` start no earlier than another step's finish plus a delay.
+    pub after: Option<After>,
     /// The whole step.
     pub span: Span,
+}
+
+/// `after: { step, delay }`: a step's start tied to another's finish (a replay's cadence).
+#[derive(Debug, Clone)]
+pub struct After {
+    /// The step waited for (also a dependency, as in `needs`).
+    pub step: Spanned<String>,
+    /// How long after its finish.
+    pub delay: Duration,
 }
 
 const TOP_KEYS: &[&str] = &[
@@ -125,6 +138,8 @@ const STEP_KEYS: &[&str] = &[
     "always",
     "timeout",
     "retry",
+    "delay",
+    "after",
 ];
 
 /// Whether `s` can be an identifier in expressions (`steps.<id>`, `vars.<name>`).
@@ -232,6 +247,44 @@ impl Parser {
                 None
             }
         }
+    }
+
+    /// `after: { step: <id>, delay: 12.5s }` (the delay may be left out: right after).
+    fn expect_after(&mut self, node: &Node) -> Option<After> {
+        let hint = "write `after: { step: <id>, delay: 30s }`";
+        let Some(m) = node.as_map() else {
+            self.error(
+                "type",
+                node.span,
+                format!("`after` must be a mapping, found {}", node.kind_name()),
+            )
+            .hint = Some(hint.into());
+            return None;
+        };
+        let mut step = None;
+        let mut delay = Some(Duration::ZERO);
+        for (k, v) in m {
+            match k.name.as_str() {
+                "step" => step = self.expect_string(v, "after.step"),
+                "delay" => delay = self.expect_duration(v, "after.delay").map(|d| d.value),
+                other => {
+                    self.error(
+                        "unknown-field",
+                        k.span,
+                        format!("unknown field `after.{other}`"),
+                    )
+                    .hint = Some("`after` takes: step, delay".into());
+                }
+            }
+        }
+        if step.is_none() {
+            self.error("missing", node.span, "`after` needs `step`")
+                .hint = Some(hint.into());
+        }
+        Some(After {
+            step: step?,
+            delay: delay?,
+        })
     }
 
     /// `retry: 3` or `retry: {attempts: 5, backoff: 2s, max_delay: 1m, deadline: 10m}`.
@@ -416,6 +469,8 @@ impl Parser {
             always: false,
             timeout: None,
             retry: None,
+            delay: None,
+            after: None,
             span: node.span,
         };
         for (k, v) in m {
@@ -472,6 +527,14 @@ impl Parser {
                 "always" => step.always = self.expect_bool(v, "always"),
                 "timeout" => step.timeout = self.expect_duration(v, "timeout"),
                 "retry" => step.retry = self.expect_retry(v),
+                "delay" => step.delay = self.expect_duration(v, "delay"),
+                "after" => {
+                    step.after = self.expect_after(v);
+                    if let Some(a) = &step.after {
+                        // A dependency like `needs`, so that it is checked and ordered alike.
+                        step.needs.push(a.step.clone());
+                    }
+                }
                 other => match kind(other) {
                     Some(spec) => kinds.push((spec, k, v)),
                     None => {
@@ -497,7 +560,7 @@ impl Parser {
             for (k, hint) in &strays {
                 let hint = hint.clone().or_else(|| input_hint(&k.name, &kinds_in(m)));
                 self.error("unknown-field", k.span, format!("unknown step field `{}`", k.name)).hint = hint.or_else(|| {
-                    Some("a step has an `id`, one action (create_event, write_log, add_label, …) and optionally needs, if, for_each, continue_on_error, always, timeout, retry".into())
+                    Some("a step has an `id`, one action (create_event, write_log, add_label, …) and optionally needs, if, for_each, continue_on_error, always, timeout, retry, delay, after".into())
                 });
             }
         }

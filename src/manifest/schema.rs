@@ -52,8 +52,8 @@ pub fn manifest_schema() -> Json {
     defs.insert(
         "duration".into(),
         json!({
-            "description": "Seconds, or a number with a unit: 90s, 15m, 2h, 1d.",
-            "anyOf": [{ "type": "integer", "minimum": 1 }, { "type": "string", "pattern": "^\\s*[0-9]+[smhd]?\\s*$" }]
+            "description": "Seconds, or a number with a unit: 90s, 12.5s, 250ms, 15m, 2h, 1d.",
+            "anyOf": [{ "type": "integer", "minimum": 1 }, { "type": "string", "pattern": "^\\s*([0-9]+ms|[0-9]+\\.[0-9]{1,9}s?|[0-9]+[smhd]?)\\s*$" }]
         }),
     );
     defs.insert(
@@ -83,7 +83,15 @@ pub fn manifest_schema() -> Json {
         "continue_on_error": { "type": "boolean", "description": "A failure does not fail the run." },
         "always": { "type": "boolean", "description": "Run even when a dependency failed." },
         "timeout": { "$ref": "#/$defs/duration" },
-        "retry": { "$ref": "#/$defs/retry" }
+        "retry": { "$ref": "#/$defs/retry" },
+        "delay": { "description": "Start no earlier than this long after the run started.", "$ref": "#/$defs/duration" },
+        "after": {
+            "description": "Start no earlier than this long after another step finished (it becomes a dependency).",
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["step"],
+            "properties": { "step": { "type": "string" }, "delay": { "$ref": "#/$defs/duration" } }
+        }
     });
     let mut variants = Vec::new();
     for k in KINDS {

@@ -19,6 +19,8 @@ pub enum Effect {
     Write,
     /// Reads from GraceDB.
     Read,
+    /// Does not talk to GraceDB: waits, checks, transforms local files.
+    Local,
 }
 
 /// A step kind: its manifest key, documentation, inputs and outputs.
@@ -342,6 +344,61 @@ pub struct DownloadInput {
     pub to: PathBuf,
 }
 
+/// Inputs of `wait_for`: poll an event or superevent until every given condition holds.
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WaitForInput {
+    /// The event or superevent.
+    pub object: String,
+    /// A label that must be present.
+    #[serde(default)]
+    pub label: Option<String>,
+    /// Labels that must all be present.
+    #[serde(default)]
+    pub labels: Vec<String>,
+    /// A file name that must be present (any version).
+    #[serde(default)]
+    pub file: Option<String>,
+    /// An event the superevent must contain.
+    #[serde(default)]
+    pub event: Option<String>,
+    /// Text that some log entry's comment must contain.
+    #[serde(default)]
+    pub log_contains: Option<String>,
+    /// An expression over the object as the server returns it, written without `${{ }}`:
+    /// `item` is the object (`item.far < 1e-6`, `'GCN_PRELIM_SENT' in item.labels`).
+    #[serde(default)]
+    pub until: Option<String>,
+    /// How long to wait at most (default 10m): then the step fails.
+    #[serde(default)]
+    pub timeout: Option<String>,
+    /// Time between polls (default 5s).
+    #[serde(default)]
+    pub interval: Option<String>,
+    /// A GPS time to measure the latency from (default: when the step started).
+    #[serde(default)]
+    pub since: Option<f64>,
+}
+
+/// Inputs of `assert`: conditions that must hold, reported with their values when not.
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssertInput {
+    /// The conditions: `${{ … }}` expressions that must be true.
+    pub that: Vec<serde_json::Value>,
+    /// What it means when they do not hold.
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+/// Inputs of `sleep_until`: wait for a GPS time (a replay's cadence).
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SleepUntilInput {
+    /// The GPS time to wait for; a time already past returns at once.
+    pub gps: f64,
+}
+
 macro_rules! spec {
     ($name:literal, $effect:ident, $input:ty, $outputs:expr, $doc:literal) => {
         KindSpec {
@@ -376,6 +433,13 @@ pub const KINDS: &[KindSpec] = &[
         TagInput,
         applied_outputs,
         "Tag a log entry."
+    ),
+    spec!(
+        "assert",
+        Local,
+        AssertInput,
+        assert_outputs,
+        "Check conditions over earlier outputs; the step fails, showing the values, when one does not hold."
     ),
     spec!(
         "confirm_as_gw",
@@ -476,6 +540,13 @@ pub const KINDS: &[KindSpec] = &[
         "Search events or superevents."
     ),
     spec!(
+        "sleep_until",
+        Local,
+        SleepUntilInput,
+        sleep_outputs,
+        "Wait until a GPS time."
+    ),
+    spec!(
         "update_signoff",
         Write,
         SignoffInput,
@@ -490,6 +561,13 @@ pub const KINDS: &[KindSpec] = &[
         "Change a superevent's times, preferred event or EM fields."
     ),
     spec!(
+        "wait_for",
+        Read,
+        WaitForInput,
+        wait_outputs,
+        "Poll an event or superevent until a label, file, member event, log comment or condition appears; fail at the timeout."
+    ),
+    spec!(
         "write_log",
         Write,
         WriteLogInput,
@@ -497,6 +575,39 @@ pub const KINDS: &[KindSpec] = &[
         "Write a log entry, with a file, tags and a label if given."
     ),
 ];
+
+fn assert_outputs() -> Vec<(&'static str, Type, &'static str)> {
+    vec![("checked", Type::Integer, "how many conditions held")]
+}
+
+fn sleep_outputs() -> Vec<(&'static str, Type, &'static str)> {
+    vec![
+        ("planned", Type::Number, "the GPS time waited for"),
+        ("actual", Type::Number, "the GPS time the wait ended"),
+        (
+            "late_s",
+            Type::Number,
+            "how late it ended, seconds (0 or more)",
+        ),
+    ]
+}
+
+fn wait_outputs() -> Vec<(&'static str, Type, &'static str)> {
+    vec![
+        (
+            "satisfied_gps",
+            Type::Number,
+            "the GPS time at which the conditions were seen to hold",
+        ),
+        ("satisfied_at", Type::String, "the same, UTC"),
+        (
+            "latency_s",
+            Type::Number,
+            "seconds from `since` (or the step's start) until then",
+        ),
+        ("polls", Type::Integer, "how many times the object was read"),
+    ]
+}
 
 fn signoff_outputs() -> Vec<(&'static str, Type, &'static str)> {
     vec![

@@ -16,7 +16,7 @@ use crate::gracedb::quirks::{content_id, hex, sha256};
 use crate::gracedb::{Body, Request};
 use crate::manifest::steps::{Effect, input_fields};
 
-pub use op::{Op, SearchTarget};
+pub use op::{Op, SearchTarget, WaitFor};
 use placeholders::{IdKind, Placeholders};
 
 /// A dry run of a manifest.
@@ -51,6 +51,9 @@ pub struct PlannedStep {
     pub for_each: Option<String>,
     /// Whether it runs even after a failure.
     pub always: bool,
+    /// When it may start, from `delay:` and `after:` (`1.5s after `event` finished`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub starts: Vec<String>,
     /// Time allowed per request (the step's, else the manifest's default), in seconds.
     pub timeout_s: Option<u64>,
     /// Its retry policy (the step's, else the manifest's default).
@@ -79,6 +82,9 @@ pub struct PlannedAction {
     pub item: Option<String>,
     /// The request.
     pub request: Option<RequestView>,
+    /// What a step that sends no request does (`wait_for`, `assert`, `sleep_until`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub local: Option<String>,
     /// A problem that will stop this action at run time, as far as can be told now.
     pub problem: Option<String>,
 }
@@ -289,6 +295,7 @@ impl Planner<'_> {
             return PlannedAction {
                 item,
                 request: None,
+                local: None,
                 problem: Some("inputs are not a mapping".into()),
             };
         };
@@ -306,6 +313,7 @@ impl Planner<'_> {
                     return PlannedAction {
                         item,
                         request: None,
+                        local: None,
                         problem: Some(format!("`{k}`: {e}")),
                     };
                 }
@@ -317,6 +325,7 @@ impl Planner<'_> {
                 return PlannedAction {
                     item,
                     request: None,
+                    local: None,
                     problem: Some(self.ph.restore(&e)),
                 };
             }
@@ -336,10 +345,10 @@ impl Planner<'_> {
             .upload()
             .filter(|p| !p.exists() && !self.ph.contains(&p.display().to_string()))
             .map(|p| format!("no file {}", p.display()));
-        let request = op.request(&content);
         PlannedAction {
             item,
-            request: Some(self.view(&request)),
+            request: op.request(&content).map(|r| self.view(&r)),
+            local: op.local_description().map(|d| self.ph.restore(&d)),
             problem,
         }
     }
@@ -361,6 +370,16 @@ impl Planner<'_> {
             id: s.id.value.clone(),
             kind: s.kind.name,
             writes: s.kind.effect == Effect::Write,
+            starts: s
+                .delay
+                .iter()
+                .map(|d| format!("{:?} after the run started", d.value))
+                .chain(
+                    s.after
+                        .iter()
+                        .map(|a| format!("{:?} after `{}` finished", a.delay, a.step.value)),
+                )
+                .collect(),
             after: self.a.graph.deps[i]
                 .iter()
                 .map(|&d| self.a.manifest.steps[d].id.value.clone())
@@ -423,6 +442,7 @@ impl Planner<'_> {
                     planned.actions.push(PlannedAction {
                         item: None,
                         request: None,
+                        local: None,
                         problem: Some(format!("for_each gave {other}, not a list")),
                     });
                     return planned;
@@ -431,6 +451,7 @@ impl Planner<'_> {
                     planned.actions.push(PlannedAction {
                         item: None,
                         request: None,
+                        local: None,
                         problem: Some(format!("for_each: {}", e.message)),
                     });
                     return planned;
@@ -545,6 +566,9 @@ impl std::fmt::Display for Plan {
                 if let Some(c) = &s.condition {
                     writeln!(f, "    if: {c}")?;
                 }
+                if !s.starts.is_empty() {
+                    writeln!(f, "    starts no earlier than {}", s.starts.join(" and "))?;
+                }
                 if let Some(t) = s.timeout_s {
                     writeln!(f, "    timeout: {t}s")?;
                 }
@@ -569,6 +593,9 @@ impl std::fmt::Display for Plan {
                     } else {
                         "    "
                     };
+                    if let Some(l) = &a.local {
+                        writeln!(f, "{indent}{l}")?;
+                    }
                     if let Some(r) = &a.request {
                         writeln!(f, "{indent}{} {}", r.method, r.endpoint)?;
                         for (k, v) in &r.fields {
@@ -608,7 +635,9 @@ pub async fn describe(op: &Op) -> Json {
             .unwrap_or_default(),
         _ => String::new(),
     };
-    let request = op.request(&content);
+    let Some(request) = op.request(&content) else {
+        return serde_json::json!({ "local": op.local_description() });
+    };
     let (fields, upload) = match &request.body {
         Body::Empty => (vec![], None),
         Body::Form(f) => (f.0.clone(), None),

@@ -12,9 +12,9 @@ use crate::gracedb::{
     SupereventId, UpdateSuperevent, WriteLog,
 };
 use crate::manifest::steps::{
-    ConfirmInput, CreateEventInput, CreateSupereventInput, DownloadInput, GetEventInput,
-    LabelInput, MembershipInput, ReplaceEventInput, SearchInput, SignoffInput, SupereventInput,
-    TagInput, UpdateSupereventInput, WriteLogInput,
+    AssertInput, ConfirmInput, CreateEventInput, CreateSupereventInput, DownloadInput,
+    GetEventInput, LabelInput, MembershipInput, ReplaceEventInput, SearchInput, SignoffInput,
+    SleepUntilInput, SupereventInput, TagInput, UpdateSupereventInput, WaitForInput, WriteLogInput,
 };
 
 /// What a search looks for.
@@ -109,6 +109,75 @@ pub enum Op {
         file: FileRef,
         to: PathBuf,
     },
+    WaitFor(WaitFor),
+    Assert {
+        /// Each condition's value, in order: `None` when it is not a boolean (at run time a
+        /// failure; in a plan, a value not known yet).
+        results: Vec<Option<bool>>,
+        message: Option<String>,
+    },
+    SleepUntil {
+        gps: f64,
+    },
+}
+
+/// What `wait_for` polls for. Every condition given must hold at once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaitFor {
+    /// The object polled.
+    pub object: ObjectId,
+    /// Labels that must be present.
+    pub labels: Vec<String>,
+    /// A file name that must be present.
+    pub file: Option<String>,
+    /// An event the superevent must contain.
+    pub event: Option<String>,
+    /// Text some log comment must contain.
+    pub log_contains: Option<String>,
+    /// An expression over the object (`item`), without `${{ }}`.
+    pub until: Option<String>,
+    /// The most to wait.
+    pub timeout: std::time::Duration,
+    /// Between polls.
+    pub interval: std::time::Duration,
+    /// The GPS time latency is measured from.
+    pub since: Option<f64>,
+}
+
+impl WaitFor {
+    /// The conditions, for people: `label EM_READY, file bayestar.fits`.
+    pub fn describe(&self) -> String {
+        let mut parts: Vec<String> = self.labels.iter().map(|l| format!("label {l}")).collect();
+        if let Some(f) = &self.file {
+            parts.push(format!("file {f}"));
+        }
+        if let Some(e) = &self.event {
+            parts.push(format!("member {e}"));
+        }
+        if let Some(t) = &self.log_contains {
+            parts.push(format!("a log comment containing {t:?}"));
+        }
+        if let Some(u) = &self.until {
+            parts.push(format!("`{u}`"));
+        }
+        parts.join(", ")
+    }
+}
+
+fn duration_input(
+    v: Option<&str>,
+    default: u64,
+    field: &str,
+) -> Result<std::time::Duration, String> {
+    match v {
+        None => Ok(std::time::Duration::from_secs(default)),
+        Some(s) => crate::duration::parse_duration(s)
+            .ok()
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| {
+                format!("`{field}`: {s:?} is not a positive duration (90s, 10m, 500ms)")
+            }),
+    }
 }
 
 fn typed<T: DeserializeOwned>(inputs: Json) -> Result<T, String> {
@@ -342,8 +411,81 @@ impl Op {
                     to: path(&i.to),
                 }
             }
+            "wait_for" => {
+                let i: WaitForInput = typed(inputs)?;
+                let mut labels = i.labels;
+                labels.extend(i.label);
+                if labels.is_empty()
+                    && i.file.is_none()
+                    && i.event.is_none()
+                    && i.log_contains.is_none()
+                    && i.until.is_none()
+                {
+                    return Err(
+                        "`wait_for` needs a condition: label, labels, file, event, log_contains or until"
+                            .into(),
+                    );
+                }
+                if let Some(u) = &i.until
+                    && crate::expr::Template::has_expr(u)
+                {
+                    return Err(format!(
+                        "`until`: write the expression without `${{{{ }}}}` (it is evaluated at each poll, with `item` the object): {u:?}"
+                    ));
+                }
+                Op::WaitFor(WaitFor {
+                    object: object(&i.object)?,
+                    labels,
+                    file: i.file,
+                    event: i.event,
+                    log_contains: i.log_contains,
+                    until: i.until,
+                    timeout: duration_input(i.timeout.as_deref(), 600, "timeout")?,
+                    interval: duration_input(i.interval.as_deref(), 5, "interval")?,
+                    since: i.since,
+                })
+            }
+            "assert" => {
+                let i: AssertInput = typed(inputs)?;
+                let results = i.that.iter().map(Json::as_bool).collect();
+                Op::Assert {
+                    results,
+                    message: i.message,
+                }
+            }
+            "sleep_until" => {
+                let i: SleepUntilInput = typed(inputs)?;
+                Op::SleepUntil { gps: i.gps }
+            }
             other => return Err(format!("unknown step kind {other:?}")),
         })
+    }
+
+    /// What a step that sends no request will do, for the plan.
+    pub fn local_description(&self) -> Option<String> {
+        match self {
+            Op::WaitFor(w) => Some(format!(
+                "poll {} every {:?} until {}; fail after {:?}",
+                w.object,
+                w.interval,
+                w.describe(),
+                w.timeout
+            )),
+            Op::Assert { results, .. } => {
+                let unknown = results.iter().filter(|r| r.is_none()).count();
+                let false_now = results.iter().filter(|r| **r == Some(false)).count();
+                let mut d = format!("check {} condition(s)", results.len());
+                if unknown > 0 {
+                    d.push_str(&format!(", {unknown} known only when the run gets there"));
+                }
+                if false_now > 0 {
+                    d.push_str(&format!(", {false_now} false already"));
+                }
+                Some(d)
+            }
+            Op::SleepUntil { gps } => Some(format!("wait until GPS {gps}")),
+            _ => None,
+        }
     }
 
     /// Whether the operation changes GraceDB.
@@ -354,6 +496,9 @@ impl Op {
                 | Op::GetSuperevent { .. }
                 | Op::Search { .. }
                 | Op::Download { .. }
+                | Op::WaitFor(_)
+                | Op::Assert { .. }
+                | Op::SleepUntil { .. }
         )
     }
 
@@ -367,10 +512,10 @@ impl Op {
         }
     }
 
-    /// The first request it sends. `content_id` is the event file's content ID, for
-    /// `create_event` (the caller hashes the file).
-    pub fn request(&self, content_id: &str) -> Request {
-        match self {
+    /// The first request it sends (`None` for a step that sends none, or polls). `content_id`
+    /// is the event file's content ID, for `create_event` (the caller hashes the file).
+    pub fn request(&self, content_id: &str) -> Option<Request> {
+        Some(match self {
             Op::CreateEvent(c) => Request::create_event(c, content_id),
             Op::ReplaceEvent { graceid, file } => Request::replace_event(graceid, file),
             Op::CreateSuperevent(c) => Request::create_superevent(c),
@@ -422,6 +567,7 @@ impl Op {
                 None,
             ),
             Op::Download { object, file, .. } => Request::download(object, file),
-        }
+            Op::WaitFor(_) | Op::Assert { .. } | Op::SleepUntil { .. } => return None,
+        })
     }
 }

@@ -11,5 +11,6 @@ mod harness;
 mod reliability;
 mod schema;
 mod superevents;
+mod timing;
 mod token;
 mod workflows;
