@@ -151,3 +151,82 @@ steps:
         "{later}"
     );
 }
+
+/// The shipped MDC check, after a stand-in for the low-latency services has uploaded every
+/// product but the EM-bright file.
+#[test]
+fn the_mdc_check_reports_each_latency_and_names_what_never_came() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("workflows/data");
+    std::fs::copy(
+        data.join("bayestar.multiorder.fits.gz"),
+        dir.path().join("bayestar.multiorder.fits"),
+    )
+    .unwrap();
+    std::fs::copy(
+        data.join("p_astro.json"),
+        dir.path().join("gstlal.p_astro.json"),
+    )
+    .unwrap();
+    let (code, stderr) = run(
+        dir.path(),
+        r#"version: 1
+steps:
+  - id: event
+    create_event: { group: Test, pipeline: gstlal, file: coinc.xml }
+  - id: s
+    create_superevent:
+      category: test
+      preferred_event: ${{ steps.event.graceid }}
+      t_start: ${{ steps.event.gpstime - 1 }}
+      t_0: ${{ steps.event.gpstime }}
+      t_end: ${{ steps.event.gpstime + 1 }}
+  - id: products
+    for_each: [bayestar.multiorder.fits, gstlal.p_astro.json]
+    write_log: { object: "${{ steps.s.superevent_id }}", comment: "${{ item }}", file: "${{ item }}" }
+  - id: labels
+    needs: [products]
+    for_each: [SKYMAP_READY, PASTRO_READY, EMBRIGHT_READY]
+    add_label: { object: "${{ steps.s.superevent_id }}", label: "${{ item }}" }
+"#,
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("workflows/check-cbc-mdc.yaml");
+    let out = Command::cargo_bin("graceflow")
+        .unwrap()
+        .current_dir(dir.path())
+        .arg("run")
+        .arg(&manifest)
+        .args(["--sandbox-data", "sbx", "--journal", "check.jsonl"])
+        .args(["--set", "superevent=TS240519a", "--set", "deadline=1500ms"])
+        .args(["--set", "poll=100ms"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("FAILED embright_file: TS240519a did not get file em_bright.json"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("not every product arrived before its deadline: ${{ default(steps.embright_file.latency_s, -1) >= 0 }} is false"),
+        "{stderr}"
+    );
+    let r = Command::cargo_bin("graceflow")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["report", "check.jsonl", "--format", "json"])
+        .output()
+        .unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    for id in [
+        "skymap_ready",
+        "skymap_file",
+        "pastro_ready",
+        "pastro_file",
+        "embright_ready",
+    ] {
+        let l = step(&r, id)["latency_s"].as_f64();
+        assert!(l.is_some_and(|l| (0.0..1.5).contains(&l)), "{id}: {l:?}");
+    }
+}
