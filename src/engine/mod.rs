@@ -454,17 +454,7 @@ impl Shared {
                 };
                 let values: Vec<String> = t
                     .exprs()
-                    .flat_map(|e| {
-                        e.refs
-                            .iter()
-                            .map(|r| {
-                                e.source
-                                    .get(r.offset.saturating_sub(e.offset)..)
-                                    .map_or("", |s| &s[..r.len.min(s.len())])
-                                    .to_owned()
-                            })
-                            .collect::<Vec<_>>()
-                    })
+                    .flat_map(|e| e.refs.iter().map(|r| e.reference_text(r)))
                     .map(|r| {
                         let v = self
                             .evaluator

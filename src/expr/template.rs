@@ -43,6 +43,16 @@ pub struct Expr {
     pub calls: Vec<Call>,
 }
 
+impl Expr {
+    /// A reference of this expression as written (`steps.event.far`).
+    pub fn reference_text(&self, r: &Reference) -> &str {
+        let start = r.offset.saturating_sub(self.offset);
+        self.source
+            .get(start..start + r.len)
+            .unwrap_or(self.source.as_str())
+    }
+}
+
 /// A reference chain such as `steps.event.graceid`, `steps.s.events[0]` or `item`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reference {
