@@ -201,7 +201,9 @@ pub async fn run(a: RunArgs) -> anyhow::Result<Exit> {
                 seed: rand::random(),
                 started: journal::utc_now_string(),
             };
-            (vars, now, JournalWriter::create(&journal_path, &header)?)
+            let writer = JournalWriter::create(&journal_path, &header)?;
+            eprintln!("graceflow: new journal {}", journal_path.display());
+            (vars, now, writer)
         }
     };
     let verbosity = if a.quiet {
