@@ -40,21 +40,35 @@ impl GraceDb {
         self.execute_json(Request::write_log(object, log)).await
     }
 
-    /// All log entries of an object.
+    /// All log entries of an object, in the server's order.
+    ///
+    /// GraceDB answers every entry on one page today (`links` has no `next`), but the envelope
+    /// is a paginated one; a `links.next` is followed so that a server that starts paging does
+    /// not silently truncate a capture.
     pub async fn logs(&self, object: &ObjectId) -> Result<Vec<LogEntry>, GraceDbError> {
         let r = Request::logs(object);
-        let url = self.url_for(&r.target).await?;
-        let mut page: serde_json::Value = self.json(r.method, &url, r.body).await?;
-        // `log` on v1 servers, `logs` on v2 ones (client reference §6.3).
-        let items = match page.get_mut("log") {
-            Some(v) => v.take(),
-            None => page
-                .get_mut("logs")
-                .map(serde_json::Value::take)
-                .unwrap_or_default(),
-        };
-        serde_json::from_value(items)
-            .map_err(|e| self.error("GET", &url, ErrorKind::Decode(e.to_string())))
+        let mut url = self.url_for(&r.target).await?;
+        let mut out = Vec::new();
+        loop {
+            let mut page: serde_json::Value =
+                self.json(r.method.clone(), &url, r.body.clone()).await?;
+            // `log` on v1 servers, `logs` on v2 ones (client reference §6.3).
+            let items = match page.get_mut("log") {
+                Some(v) => v.take(),
+                None => page
+                    .get_mut("logs")
+                    .map(serde_json::Value::take)
+                    .unwrap_or_default(),
+            };
+            let items: Vec<LogEntry> = serde_json::from_value(items)
+                .map_err(|e| self.error("GET", &url, ErrorKind::Decode(e.to_string())))?;
+            out.extend(items);
+            // A server answering the same page again would make this loop forever.
+            match page["links"]["next"].as_str() {
+                Some(next) if next != url => url = next.to_owned(),
+                _ => return Ok(out),
+            }
+        }
     }
 
     /// One log entry.
