@@ -80,6 +80,27 @@ fn number(x: f64) -> String {
     if s == "-0" { "0".into() } else { s.into() }
 }
 
+/// A line as lines of at most `width` characters, broken at spaces; an indented line (a
+/// command to copy) is kept whole.
+fn wrap(line: &str, width: usize) -> Vec<String> {
+    if line.starts_with(' ') {
+        return vec![line.to_owned()];
+    }
+    let mut out: Vec<String> = vec![];
+    let mut current = String::new();
+    for word in line.split(' ') {
+        if !current.is_empty() && current.chars().count() + 1 + word.chars().count() > width {
+            out.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(word);
+    }
+    out.push(current);
+    out
+}
+
 /// `+1.5`, `-0.25`, `+0`.
 fn signed(x: f64) -> String {
     let n = number(x);
@@ -164,9 +185,9 @@ impl<'a> Writer<'a> {
             "in group Test"
         };
         let selection = if self.opts.all_files {
-            "every later upload"
+            "every later upload is"
         } else {
-            "the later uploads downstream services read (tagged sky_loc, p_astro or em_bright, or named *p_astro.json)"
+            "the products downstream services read (uploads tagged sky_loc, p_astro or em_bright, and files named *p_astro.json) are"
         };
         let pace = match (self.opts.pace.speed, self.opts.pace.max_delay) {
             (1.0, None) => "at their original delays after creation".to_owned(),
@@ -176,37 +197,31 @@ impl<'a> Writer<'a> {
                 duration_text(m)
             ),
         };
-        let lines = [
-            format!("Replay of {what}, captured from {}", b.source),
-            format!(
-                "at {} by {}; bundle.json beside this file describes the capture.",
-                b.captured_at, b.tool
-            ),
-            String::new(),
-            format!(
-                "Each event is time-shifted so that it keeps its offset from t0 (vars.t0), created {group}"
-            ),
-            format!("with label MOCK and a log entry saying where it came from; then {selection}"),
-            format!("are sent again with their original comments and tags, {pace};"),
-            "finally a test superevent wraps the events. Labels the original objects got from"
-                .to_owned(),
-            "downstream services are not replayed: they are what a replay tests.".to_owned(),
-            String::new(),
-            "Run it against a test server (never production), choosing the new t0 in GPS seconds:"
-                .to_owned(),
-            format!("  graceflow check {REPLAY_YAML}"),
-            format!("  graceflow run {REPLAY_YAML} --server playground --set t0=1400000000"),
-            format!(
-                "  graceflow run {REPLAY_YAML} --server playground --set 't0=${{{{ gps_now() + 30 }}}}'"
-            ),
-            "Paths are relative to this file: run it from anywhere, keep the bundle together."
-                .to_owned(),
-        ];
-        for l in lines {
+        // Paragraphs, wrapped below; command lines (indented) are kept whole.
+        let text = format!(
+            "Replay of {what}, captured from {source} at {at} by {tool}; \
+             bundle.json beside this file describes the capture.\n\
+             \n\
+             Each event is time-shifted to keep its offset from t0 (vars.t0) and created {group} \
+             with label MOCK and a log entry saying where it came from. Then {selection} sent \
+             again with their original comments and tags, {pace}. Finally a test superevent \
+             wraps the events. Labels that downstream services gave the original objects are \
+             not replayed: they are what a replay tests.\n\
+             \n\
+             Run it against a test server (never production), choosing t0 in GPS seconds:\n  \
+             graceflow check {REPLAY_YAML}\n  \
+             graceflow run {REPLAY_YAML} --server playground --set t0=1400000000\n  \
+             graceflow run {REPLAY_YAML} --server playground --set 't0=${{{{ gps_now() + 30 }}}}'\n\
+             File paths are relative to this file: keep the bundle folder together.",
+            source = comment(&b.source),
+            at = comment(&b.captured_at),
+            tool = comment(&b.tool),
+        );
+        for l in text.lines().flat_map(|l| wrap(l, 94)) {
             if l.is_empty() {
                 self.line("#");
             } else {
-                self.line(format!("# {}", comment(&l)));
+                self.line(format!("# {l}"));
             }
         }
         self.line("version: 1");
