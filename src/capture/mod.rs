@@ -8,6 +8,7 @@
 //! - [`reuse`]: files of an earlier capture into the same folder, reused by checksum.
 //! - [`select`]: which uploads a replay re-sends, and when.
 //! - [`replay`]: the replay manifest.
+//! - [`meg`]: the Python injection tool's cache, read into a bundle.
 //!
 //! ```no_run
 //! # async fn demo() -> anyhow::Result<()> {
@@ -25,6 +26,7 @@
 
 pub mod bundle;
 pub mod fetch;
+pub mod meg;
 pub mod replay;
 pub mod reuse;
 pub mod select;
@@ -74,10 +76,35 @@ pub async fn capture(
         .capture(id)
         .await?;
     bundle.captured_at = crate::journal::utc_string(crate::gps::unix_now());
-    bundle.write(staging.path())?;
-    let manifest = replay_manifest(&bundle, &options.replay);
-    let path = staging.path().join(bundle::REPLAY_YAML);
-    std::fs::write(&path, manifest).with_context(|| format!("cannot write {}", path.display()))?;
+    finish(&staging, &bundle, options)?;
     staging.commit()?;
     Ok(Captured { bundle, stats })
+}
+
+/// Import `CACHE/<id>` from the Python injection tool's cache (see [`meg`]) into the bundle
+/// folder `out`, staged and renamed into place like a capture.
+pub fn import_cache(
+    cache: &Path,
+    id: &str,
+    out: &Path,
+    options: &CaptureOptions,
+) -> anyhow::Result<Bundle> {
+    let staging = staging::Staging::begin(out)?;
+    let mut bundle = meg::import(cache, id, staging.path())?;
+    bundle.captured_at = crate::journal::utc_string(crate::gps::unix_now());
+    finish(&staging, &bundle, options)?;
+    staging.commit()?;
+    Ok(bundle)
+}
+
+/// Write `bundle.json` and `replay.yaml` into the staging folder.
+fn finish(
+    staging: &staging::Staging,
+    bundle: &Bundle,
+    options: &CaptureOptions,
+) -> anyhow::Result<()> {
+    bundle.write(staging.path())?;
+    let manifest = replay_manifest(bundle, &options.replay);
+    let path = staging.path().join(bundle::REPLAY_YAML);
+    std::fs::write(&path, manifest).with_context(|| format!("cannot write {}", path.display()))
 }

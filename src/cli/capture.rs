@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::exit::Exit;
-use crate::capture::{CaptureOptions, Pace, ReplayOptions, capture};
+use crate::capture::{CaptureOptions, Pace, ReplayOptions, capture, import_cache};
 use crate::engine::retry::{Class, classify};
 use crate::gracedb::{GraceDb, GraceDbError, ObjectId};
 use crate::servers::Server;
@@ -20,8 +20,8 @@ pub struct CaptureArgs {
     /// The server to read from: playground, test, production, or an API URL. The embedded
     /// sandbox lives only as long as one command, so give a running sandbox's URL instead
     /// (`graceflow sandbox` prints it).
-    #[arg(long, value_name = "SERVER")]
-    server: String,
+    #[arg(long, value_name = "SERVER", required_unless_present = "from_cache")]
+    server: Option<String>,
     /// The bundle folder to write. Filled beside it and renamed into place when complete; an
     /// earlier capture there is replaced, and its files that are still intact are reused.
     #[arg(long, value_name = "DIR")]
@@ -44,6 +44,10 @@ pub struct CaptureArgs {
     /// tags, *p_astro.json).
     #[arg(long)]
     all_files: bool,
+    /// Read ID from this cache folder of the Python injection tool (mock-event-generator:
+    /// ID/description.json and the files beside it) instead of from a server.
+    #[arg(long, value_name = "CACHE", conflicts_with_all = ["server", "token_file"])]
+    from_cache: Option<PathBuf>,
 }
 
 fn parse_speed(s: &str) -> Result<f64, String> {
@@ -66,7 +70,33 @@ pub async fn run(a: CaptureArgs) -> anyhow::Result<Exit> {
             return Ok(Exit::Usage);
         }
     };
-    let url = match Server::resolve(&a.server) {
+    let options = CaptureOptions {
+        replay: ReplayOptions {
+            mdc: a.mdc,
+            all_files: a.all_files,
+            pace: Pace {
+                speed: a.speed,
+                max_delay: a.max_delay,
+            },
+        },
+    };
+    if let Some(cache) = &a.from_cache {
+        let bundle = import_cache(cache, id.as_str(), &a.out, &options)?;
+        eprintln!(
+            "graceflow: imported {id} ({} event{}) from {} into {}",
+            bundle.events.len(),
+            if bundle.events.len() == 1 { "" } else { "s" },
+            cache.display(),
+            a.out.display()
+        );
+        println!(
+            "{}",
+            a.out.join(crate::capture::bundle::REPLAY_YAML).display()
+        );
+        return Ok(Exit::Success);
+    }
+    let server = a.server.as_deref().unwrap_or_default();
+    let url = match Server::resolve(server) {
         Ok(Server::Remote { url }) => url,
         Ok(Server::Sandbox) => {
             eprintln!(

@@ -443,3 +443,68 @@ async fn replay_manifest_checks_clean() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn a_mock_event_generator_cache_is_imported() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = dir.path().join("cache/S230518h/G1");
+    std::fs::create_dir_all(&g).unwrap();
+    std::fs::write(
+        g.parent().unwrap().join("description.json"),
+        r#"{"id": "S230518h", "source": "test", "t_start": 1368449965.0, "t_0": 1368449966.0,
+            "t_end": 1368449967.0, "gevent_ids": ["G1"]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        g.join("description.json"),
+        r#"{"id": "G1", "source": "test", "pipeline": "gstlal", "group": "CBC",
+            "search": "AllSky", "offline": false, "gpstime": 1368449966.0,
+            "reporting_latency": 5.0, "superevent": "S230518h", "far": 1e-9,
+            "uploads": [{"message": "", "tags": [], "filename": "coinc.xml,0", "delay": 0.0},
+                        {"message": "p", "tags": ["p_astro"], "filename": "gstlal.p_astro.json,0", "delay": 4.0}]}"#,
+    )
+    .unwrap();
+    std::fs::copy(coinc(), g.join("coinc.xml,0")).unwrap();
+    std::fs::write(g.join("gstlal.p_astro.json,0"), "{}").unwrap();
+
+    let out = dir.path().join("bundle");
+    graceflow(dir.path())
+        .args([
+            "capture",
+            "S230518h",
+            "--from-cache",
+            "cache",
+            "--out",
+            "bundle",
+        ])
+        .assert()
+        .success();
+    let b = Bundle::read(&out).unwrap();
+    assert_eq!(b.source, "https://gracedb-test.ligo.org/api/");
+    let f = &b.events[0].files[0];
+    assert_eq!(f.path, "events/G1/files/v0/coinc.xml");
+    assert_eq!(sha256(&out.join(&f.path)), sha256(&coinc()));
+    let m: serde_json::Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(out.join("replay.yaml")).unwrap()).unwrap();
+    let upload = m["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["write_log"]["file"].is_string())
+        .unwrap();
+    assert_eq!(upload["after"]["delay"], "4s");
+
+    // A cache and a server at once is a usage error.
+    graceflow(dir.path())
+        .args([
+            "capture",
+            "S230518h",
+            "--from-cache",
+            "cache",
+            "--server",
+            "test",
+        ])
+        .args(["--out", "other"])
+        .assert()
+        .code(2);
+}
