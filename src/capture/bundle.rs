@@ -60,6 +60,9 @@ pub struct SupereventRecord {
     pub t_0: f64,
     /// Window end (GPS).
     pub t_end: f64,
+    /// When it was created (`YYYY-MM-DD HH:MM:SS UTC`); empty when unknown.
+    #[serde(default)]
+    pub created: String,
     /// The preferred event; the first member when the server did not say (anonymous readers).
     pub preferred_event: Option<String>,
     /// Member events outside the External group.

@@ -112,6 +112,7 @@ impl<'a> Fetcher<'a> {
             t_start: s.t_start,
             t_0: s.t_0,
             t_end: s.t_end,
+            created: s.created,
             preferred_event: members.first().map(ToString::to_string),
             gw_events: s.gw_events,
             labels: labels.into_iter().map(|l| l.name).collect(),

@@ -123,6 +123,7 @@ pub fn import(cache: &Path, id: &str, root: &Path) -> anyhow::Result<Bundle> {
             t_start: s.t_start,
             t_0: s.t_0,
             t_end: s.t_end,
+            created: String::new(),
             // The cache does not say which event was preferred; its first stands in.
             preferred_event: events.first().map(|e| e.graceid.clone()),
             gw_events: s.gevent_ids,

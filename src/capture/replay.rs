@@ -6,8 +6,10 @@
 
 use std::collections::HashSet;
 
-use super::bundle::{Bundle, EventRecord, REPLAY_YAML};
-use super::select::{Pace, duration_text, first_upload, later_uploads, seconds_between};
+use super::bundle::{Bundle, EventRecord, FileRecord, LogRecord, REPLAY_YAML};
+use super::select::{
+    Pace, duration_text, first_upload, later_uploads, seconds_between, selected_uploads,
+};
 use super::yaml::{comment, flow_list, quoted, scalar};
 
 /// What a replay re-creates and how fast.
@@ -20,6 +22,10 @@ pub struct ReplayOptions {
     pub all_files: bool,
     /// How the original delays are compressed.
     pub pace: Pace,
+    /// Also replay the superevent's own uploads (selected like the events'), timed from the
+    /// superevent's creation. Off by default: on a real superevent they are mostly what
+    /// downstream services produced, which a replay is meant to test, not fake.
+    pub superevent_uploads: bool,
 }
 
 /// Step ids: valid manifest identifiers, unique within the manifest.
@@ -114,6 +120,20 @@ fn signed(x: f64) -> String {
 /// The replay manifest for `bundle`.
 pub fn replay_manifest(bundle: &Bundle, opts: &ReplayOptions) -> String {
     Writer::new(bundle, opts).write()
+}
+
+/// Uploads of one object to replay.
+struct Uploads<'a> {
+    /// Start of their step ids (`G123`, `superevent`).
+    prefix: &'a str,
+    /// The quoted expression naming the replayed object.
+    object: &'a str,
+    /// The step that creates it; delays count from its end.
+    anchor: &'a str,
+    /// When the original object was created.
+    created: &'a str,
+    logs: &'a [&'a LogRecord],
+    files: &'a [FileRecord],
 }
 
 struct Writer<'a> {
@@ -319,21 +339,36 @@ impl<'a> Writer<'a> {
         self.line(format!("      object: {graceid}"));
         self.line(format!("      comment: {}", quoted(&self.provenance(gid))));
 
+        let uploads = later_uploads(e, self.opts.all_files);
+        self.uploads(&Uploads {
+            prefix: gid,
+            object: &graceid,
+            anchor: &create,
+            created: &e.created,
+            logs: &uploads,
+            files: &e.files,
+        });
+        Some(create)
+    }
+
+    /// One `write_log` step per upload, each `after:` the anchor step by its original delay
+    /// (paced), and each after the one before.
+    fn uploads(&mut self, u: &Uploads<'_>) {
         let mut previous: Option<String> = None;
-        for log in later_uploads(e, self.opts.all_files) {
+        for log in u.logs {
             let Some((name, version)) = log.file_key() else {
                 continue;
             };
-            let Some(file) = e
+            let Some(file) = u
                 .files
                 .iter()
                 .find(|f| f.name == name && f.version == version)
             else {
                 continue;
             };
-            let original = seconds_between(&e.created, &log.created);
+            let original = seconds_between(u.created, &log.created);
             let delay = self.opts.pace.delay(original.unwrap_or(0.0));
-            let id = self.ids.take(&format!("{gid}_{name}"));
+            let id = self.ids.take(&format!("{}_{name}", u.prefix));
             self.line(format!(
                 "  # log {} by {}, {} ({} after creation)",
                 log.n,
@@ -343,7 +378,8 @@ impl<'a> Writer<'a> {
             ));
             self.line(format!("  - id: {id}"));
             self.line(format!(
-                "    after: {{ step: {create}, delay: {} }}",
+                "    after: {{ step: {}, delay: {} }}",
+                u.anchor,
                 duration_text(delay)
             ));
             // Keep the original order: versions of one name are numbered by arrival.
@@ -351,7 +387,7 @@ impl<'a> Writer<'a> {
                 self.line(format!("    needs: [{p}]"));
             }
             self.line("    write_log:");
-            self.line(format!("      object: {graceid}"));
+            self.line(format!("      object: {}", u.object));
             self.line(format!("      comment: {}", quoted(&literal(&log.comment))));
             self.line(format!("      file: {}", scalar(&file.path)));
             if !log.tags.is_empty() {
@@ -359,7 +395,6 @@ impl<'a> Writer<'a> {
             }
             previous = Some(id);
         }
-        Some(create)
     }
 
     /// The test superevent around the replayed events.
@@ -412,6 +447,24 @@ impl<'a> Writer<'a> {
                 "      event: {}",
                 quoted(&format!("${{{{ steps.{step}.graceid }}}}"))
             ));
+        }
+        if let (true, Some(s)) = (self.opts.superevent_uploads, &self.bundle.superevent) {
+            let uploads = selected_uploads(&s.logs, None, self.opts.all_files);
+            if !uploads.is_empty() {
+                self.line("");
+                self.line(format!(
+                    "  # ── Uploads to {} (--superevent-uploads).",
+                    comment(&s.id)
+                ));
+            }
+            self.uploads(&Uploads {
+                prefix: "superevent",
+                object: &sid,
+                anchor: &sup,
+                created: &s.created,
+                logs: &uploads,
+                files: &s.files,
+            });
         }
     }
 }
@@ -548,11 +601,24 @@ mod tests {
                 t_start: 1400123455.5,
                 t_0: 1400123456.5,
                 t_end: 1400123458.0,
+                created: "2024-05-19 03:10:45 UTC".into(),
                 preferred_event: Some("G1".into()),
                 gw_events: vec!["G1".into(), "G2".into()],
                 labels: vec![],
-                logs: vec![],
-                files: vec![],
+                logs: vec![
+                    log(1, "2024-05-19 03:10:45 UTC", "created", None, &[]),
+                    log(
+                        2,
+                        "2024-05-19 03:11:15 UTC",
+                        "sky",
+                        Some(("bayestar.fits.gz", 0)),
+                        &["sky_loc"],
+                    ),
+                ],
+                files: vec![FileRecord {
+                    path: "superevent/files/v0/bayestar.fits.gz".into(),
+                    ..file("S", "bayestar.fits.gz", 0)
+                }],
             }),
             events: vec![g1, g2],
         }
@@ -679,6 +745,7 @@ mod tests {
                 speed: 4.0,
                 max_delay: Some(20.0),
             },
+            superevent_uploads: true,
         };
         let m = parse(&replay_manifest(&sample(), &opts));
         assert!(m["vars"].get("group").is_none());
@@ -699,6 +766,19 @@ mod tests {
         assert_eq!(
             step(&m, "G1_bayestar_multiorder_fits_2")["after"]["delay"],
             "20s"
+        );
+        let sky = step(&m, "superevent_bayestar_fits_gz");
+        assert_eq!(
+            sky["after"],
+            serde_json::json!({"step": "superevent", "delay": "7.5s"})
+        );
+        assert_eq!(
+            sky["write_log"]["object"],
+            "${{ steps.superevent.superevent_id }}"
+        );
+        assert_eq!(
+            sky["write_log"]["file"],
+            "superevent/files/v0/bayestar.fits.gz"
         );
     }
 

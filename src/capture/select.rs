@@ -33,10 +33,14 @@ pub fn is_product(log: &LogRecord, all_files: bool) -> bool {
 /// The uploads a replay re-sends after creating the event, in their original order.
 pub fn later_uploads(event: &EventRecord, all_files: bool) -> Vec<&LogRecord> {
     let first = first_upload(event).map(|l| l.n);
-    let mut out: Vec<&LogRecord> = event
-        .logs
+    selected_uploads(&event.logs, first, all_files)
+}
+
+/// The selected uploads among `logs` but entry `skip`, in their original order.
+pub fn selected_uploads(logs: &[LogRecord], skip: Option<u32>, all_files: bool) -> Vec<&LogRecord> {
+    let mut out: Vec<&LogRecord> = logs
         .iter()
-        .filter(|l| Some(l.n) != first && is_product(l, all_files))
+        .filter(|l| Some(l.n) != skip && is_product(l, all_files))
         .collect();
     out.sort_by_key(|l| l.n);
     out

@@ -44,6 +44,11 @@ pub struct CaptureArgs {
     /// tags, *p_astro.json).
     #[arg(long)]
     all_files: bool,
+    /// The replay also re-sends the superevent's own uploads (selected the same way), timed
+    /// from the superevent's creation. Off by default: on a real superevent they are mostly
+    /// what downstream services produced, which a replay tests rather than fakes.
+    #[arg(long)]
+    superevent_uploads: bool,
     /// Read ID from this cache folder of the Python injection tool (mock-event-generator:
     /// ID/description.json and the files beside it) instead of from a server.
     #[arg(long, value_name = "CACHE", conflicts_with_all = ["server", "token_file"])]
@@ -78,6 +83,7 @@ pub async fn run(a: CaptureArgs) -> anyhow::Result<Exit> {
                 speed: a.speed,
                 max_delay: a.max_delay,
             },
+            superevent_uploads: a.superevent_uploads,
         },
     };
     if let Some(cache) = &a.from_cache {
@@ -114,16 +120,6 @@ pub async fn run(a: CaptureArgs) -> anyhow::Result<Exit> {
     let client = GraceDb::builder(&url)
         .credential_source(credential)
         .build()?;
-    let options = CaptureOptions {
-        replay: ReplayOptions {
-            mdc: a.mdc,
-            all_files: a.all_files,
-            pace: Pace {
-                speed: a.speed,
-                max_delay: a.max_delay,
-            },
-        },
-    };
     let progress = |line: &str| eprintln!("graceflow: capture: {line}");
     match capture(&client, &id, &a.out, &options, &progress).await {
         Ok(done) => {
