@@ -6,6 +6,7 @@
 
 pub mod analyze;
 pub mod auth;
+pub mod capture;
 pub mod cli;
 pub mod duration;
 pub mod engine;

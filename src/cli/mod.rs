@@ -1,6 +1,7 @@
 //! The command line: clap structures holding what was typed, and dispatch to the modules that
 //! do the work. Nothing here talks to GraceDB itself.
 
+mod capture;
 mod check;
 mod credentials;
 pub mod exit;
@@ -56,6 +57,9 @@ enum Command {
     /// found, it has a problem (expired, wrong audience, missing scope, not a JWT), or the
     /// server did not accept it.
     Token(token::TokenArgs),
+    /// Copy a superevent (with its events) or an event, with every log entry and file, from
+    /// a server into a bundle folder, and write a manifest that replays it on a test server.
+    Capture(capture::CaptureArgs),
 }
 
 /// Run the parsed command line.
@@ -74,6 +78,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
         }
         Command::Sandbox(a) => sandbox::run(a).await,
         Command::Token(a) => token::run(a).await,
+        Command::Capture(a) => capture::run(a).await,
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod annotations;
 mod auth;
+mod capture;
 mod check;
 mod cli;
 mod events;
