@@ -7,6 +7,7 @@
 pub mod analyze;
 pub mod auth;
 pub mod cli;
+pub mod condor;
 pub mod duration;
 pub mod engine;
 pub mod expr;

@@ -2,6 +2,7 @@
 //! do the work. Nothing here talks to GraceDB itself.
 
 mod check;
+mod condor;
 mod credentials;
 pub mod exit;
 mod load;
@@ -56,6 +57,10 @@ enum Command {
     /// found, it has a problem (expired, wrong audience, missing scope, not a JWT), or the
     /// server did not accept it.
     Token(token::TokenArgs),
+    /// HTCondor: write submit descriptions and DAGs that run manifests, and check a job's
+    /// credential.
+    #[command(subcommand)]
+    Condor(condor::CondorCommand),
 }
 
 /// Run the parsed command line.
@@ -74,6 +79,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
         }
         Command::Sandbox(a) => sandbox::run(a).await,
         Command::Token(a) => token::run(a).await,
+        Command::Condor(c) => condor::run(c),
     }
 }
 

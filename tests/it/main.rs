@@ -5,6 +5,7 @@ mod annotations;
 mod auth;
 mod check;
 mod cli;
+mod condor;
 mod events;
 mod faults;
 mod harness;
