@@ -8,6 +8,7 @@ pub mod analyze;
 pub mod auth;
 pub mod capture;
 pub mod cli;
+pub mod condor;
 pub mod duration;
 pub mod engine;
 pub mod expr;

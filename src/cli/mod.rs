@@ -3,6 +3,7 @@
 
 mod capture;
 mod check;
+mod condor;
 mod credentials;
 pub mod exit;
 mod load;
@@ -60,6 +61,10 @@ enum Command {
     /// Copy a superevent (with its events) or an event, with every log entry and file, from
     /// a server into a bundle folder, and write a manifest that replays it on a test server.
     Capture(capture::CaptureArgs),
+    /// HTCondor: write submit descriptions and DAGs that run manifests, and check a job's
+    /// credential.
+    #[command(subcommand)]
+    Condor(condor::CondorCommand),
 }
 
 /// Run the parsed command line.
@@ -79,6 +84,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Sandbox(a) => sandbox::run(a).await,
         Command::Token(a) => token::run(a).await,
         Command::Capture(a) => capture::run(a).await,
+        Command::Condor(c) => condor::run(c),
     }
 }
 

@@ -13,9 +13,9 @@ use crate::journal::{self, Outcome, OutcomeStatus, Record};
 /// Arguments of `graceflow report`.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// The journal.
-    #[arg(value_name = "JOURNAL")]
-    journal: PathBuf,
+    /// The journals (several give one report after another: a DAG's summary).
+    #[arg(value_name = "JOURNAL", required = true)]
+    journals: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     format: Format,
@@ -40,9 +40,46 @@ fn status_name(s: OutcomeStatus) -> &'static str {
     }
 }
 
-/// Run `graceflow report`.
+/// Run `graceflow report`. With several journals, one that cannot be read is named and the
+/// others are still reported (exit 1 at the end); JSON is then an array.
 pub fn run(a: ReportArgs) -> anyhow::Result<Exit> {
-    let j = journal::read(&a.journal)?;
+    if let [one] = a.journals.as_slice() {
+        let out = report(one)?;
+        match a.format {
+            Format::Json => println!("{}", serde_json::to_string_pretty(&out)?),
+            Format::Human => print_human(&out),
+        }
+        return Ok(Exit::Success);
+    }
+    let mut all = vec![];
+    let mut failed = false;
+    for path in &a.journals {
+        let out = report(path).unwrap_or_else(|e| {
+            failed = true;
+            json!({ "journal": path.display().to_string(), "error": format!("{e:#}") })
+        });
+        match (a.format, out.get("error").and_then(Json::as_str)) {
+            (Format::Json, _) => all.push(out),
+            (Format::Human, Some(e)) => println!("{}: cannot be read: {e}\n", path.display()),
+            (Format::Human, None) => {
+                print_human(&out);
+                println!();
+            }
+        }
+    }
+    if a.format == Format::Json {
+        println!("{}", serde_json::to_string_pretty(&all)?);
+    }
+    Ok(if failed {
+        Exit::Permanent
+    } else {
+        Exit::Success
+    })
+}
+
+/// What one journal says, as the JSON `report --format json` prints.
+fn report(path: &std::path::Path) -> anyhow::Result<Json> {
+    let j = journal::read(path)?;
     let mut order: Vec<String> = Vec::new();
     let mut latest: BTreeMap<(String, Option<String>), &Outcome> = BTreeMap::new();
     for r in &j.records {
@@ -114,20 +151,15 @@ pub fn run(a: ReportArgs) -> anyhow::Result<Exit> {
             })
         })
         .collect();
-    let out = json!({
-        "journal": a.journal.display().to_string(),
+    Ok(json!({
+        "journal": path.display().to_string(),
         "manifest": j.header.manifest,
         "name": j.header.name,
         "server": j.header.server,
         "started": j.header.started,
         "torn_tail": j.torn_tail,
         "steps": steps,
-    });
-    match a.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&out)?),
-        Format::Human => print_human(&out),
-    }
-    Ok(Exit::Success)
+    }))
 }
 
 fn ids(outputs: &serde_json::Map<String, Json>) -> serde_json::Map<String, Json> {

@@ -6,6 +6,7 @@ mod auth;
 mod capture;
 mod check;
 mod cli;
+mod condor;
 mod events;
 mod faults;
 mod harness;
