@@ -18,3 +18,4 @@ pub mod manifest;
 pub mod plan;
 pub mod sandbox;
 pub mod servers;
+pub mod shift;

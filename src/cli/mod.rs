@@ -10,6 +10,7 @@ mod progress;
 mod report;
 mod run;
 mod sandbox;
+mod shift;
 mod token;
 
 use clap::{Parser, Subcommand};
@@ -56,6 +57,17 @@ enum Command {
     /// found, it has a problem (expired, wrong audience, missing scope, not a JWT), or the
     /// server did not accept it.
     Token(token::TokenArgs),
+    /// Write a copy of an event payload moved in time (`--to GPS` or `--by SECONDS`).
+    ///
+    /// LIGO_LW coinc files (plain or gzip): coinc_inspiral and sngl_inspiral end times (with
+    /// end_time_gmst recomputed) and SNR series epochs; with --all-times also process,
+    /// search_summary and PSD times. cWB text: the start, time, stop, event_time and segment
+    /// lines. JSON: the top-level gpstime. VOEvent: Who/Date and every WhereWhen ISOTime (UTC,
+    /// leap seconds applied). Only the bytes of those values change; arithmetic is exact to
+    /// the nanosecond. Prints the event time before → after and the copy's SHA-256.
+    ///
+    /// Exit status: 0 when written; 1 when the payload is not recognised or cannot be read.
+    Shift(shift::ShiftArgs),
 }
 
 /// Run the parsed command line.
@@ -74,6 +86,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
         }
         Command::Sandbox(a) => sandbox::run(a).await,
         Command::Token(a) => token::run(a).await,
+        Command::Shift(a) => shift::run(a),
     }
 }
 
