@@ -20,3 +20,4 @@ pub mod manifest;
 pub mod plan;
 pub mod sandbox;
 pub mod servers;
+pub mod shift;

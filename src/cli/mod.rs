@@ -12,6 +12,7 @@ mod progress;
 mod report;
 mod run;
 mod sandbox;
+mod shift;
 mod token;
 
 use clap::{Parser, Subcommand};
@@ -65,6 +66,17 @@ enum Command {
     /// credential.
     #[command(subcommand)]
     Condor(condor::CondorCommand),
+    /// Write a copy of an event payload moved in time (`--to GPS` or `--by SECONDS`).
+    ///
+    /// LIGO_LW coinc files (plain or gzip): coinc_inspiral and sngl_inspiral end times (with
+    /// end_time_gmst recomputed) and SNR series epochs; with --all-times also process,
+    /// search_summary and PSD times. cWB text: the start, time, stop, event_time and segment
+    /// lines. JSON: the top-level gpstime. VOEvent: Who/Date and every WhereWhen ISOTime (UTC,
+    /// leap seconds applied). Only the bytes of those values change; arithmetic is exact to
+    /// the nanosecond. Prints the event time before → after and the copy's SHA-256.
+    ///
+    /// Exit status: 0 when written; 1 when the payload is not recognised or cannot be read.
+    Shift(shift::ShiftArgs),
 }
 
 /// Run the parsed command line.
@@ -85,6 +97,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Token(a) => token::run(a).await,
         Command::Capture(a) => capture::run(a).await,
         Command::Condor(c) => condor::run(c),
+        Command::Shift(a) => shift::run(a),
     }
 }
 
