@@ -10,6 +10,7 @@ mod faults;
 mod harness;
 mod reliability;
 mod schema;
+mod shift;
 mod superevents;
 mod token;
 mod workflows;
