@@ -12,6 +12,7 @@ mod faults;
 mod harness;
 mod reliability;
 mod schema;
+mod shift;
 mod superevents;
 mod timing;
 mod token;
