@@ -232,6 +232,7 @@ pub async fn run(a: RunArgs) -> anyhow::Result<Exit> {
             token_wait: seconds(a.token_wait),
             stop: stop.clone(),
             grace: seconds(a.grace),
+            work_dir: work_dir(&journal_path),
         },
         progress.clone(),
     )
@@ -276,6 +277,19 @@ pub async fn run(a: RunArgs) -> anyhow::Result<Exit> {
     };
     eprintln!("graceflow: exit {}: {}", exit.code(), exit.meaning());
     Ok(exit)
+}
+
+/// Where local steps write files: the job's scratch directory under HTCondor (transferred
+/// nowhere, and remade on a restart), else beside the journal.
+fn work_dir(journal: &Path) -> PathBuf {
+    if let Some(scratch) = std::env::var_os("_CONDOR_SCRATCH_DIR") {
+        return PathBuf::from(scratch).join("graceflow.work");
+    }
+    let name = journal
+        .file_name()
+        .map(|n| n.to_string_lossy().trim_end_matches(".jsonl").to_owned())
+        .unwrap_or_else(|| "graceflow".into());
+    journal.with_file_name(format!("{name}.work"))
 }
 
 fn seconds(s: i64) -> std::time::Duration {

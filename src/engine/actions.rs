@@ -188,7 +188,9 @@ pub async fn perform(client: &GraceDb, op: &Op) -> Result<Map<String, Json>, Gra
                 .unwrap_or_default()
         }
         // The engine runs these itself (engine/local.rs): they need more than a client.
-        Op::WaitFor(_) | Op::Assert { .. } | Op::SleepUntil { .. } => Map::new(),
+        Op::WaitFor(_) | Op::Assert { .. } | Op::SleepUntil { .. } | Op::ShiftTime { .. } => {
+            Map::new()
+        }
     })
 }
 

@@ -1,5 +1,5 @@
 //! Steps that send no write: `wait_for` (polls until conditions hold), `sleep_until` (keeps
-//! a replay's cadence). Their failures are the engine's [`Failed`], classified here: a
+//! a replay's cadence), `shift_time` (a time-shifted copy of a payload in the work folder). Their failures are the engine's [`Failed`], classified here: a
 //! condition that never came is permanent (a finding, not an outage).
 
 use std::time::{Duration, Instant};
@@ -41,6 +41,34 @@ pub(super) async fn sleep_until(gps: f64, stop: &StopSignal) -> Result<Map<Strin
         "planned": gps,
         "actual": actual,
         "late_s": (actual - gps).max(0.0),
+    })))
+}
+
+/// Write a shifted copy of `file` into `work_dir`. The same inputs always give the same bytes,
+/// so a resumed run that lost its work folder writes the file again, identical.
+pub(super) async fn shift_time(
+    file: &std::path::Path,
+    work_dir: &std::path::Path,
+    kind: crate::shift::PayloadKind,
+    target: crate::shift::ShiftTarget,
+    options: crate::shift::ShiftOptions,
+) -> Result<Map<String, Json>, Failed> {
+    let (file, work_dir) = (file.to_owned(), work_dir.to_owned());
+    let shifted = tokio::task::spawn_blocking(move || {
+        std::fs::create_dir_all(&work_dir)
+            .map_err(|e| format!("cannot create the work folder {}: {e}", work_dir.display()))?;
+        crate::shift::shift_file(&file, &work_dir, kind, target, &options)
+            .map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| failed(format!("the shift stopped: {e}"), Class::Permanent))?
+    .map_err(|m| failed(m, Class::Permanent))?;
+    Ok(outputs(json!({
+        "path": shifted.path.display().to_string(),
+        "sha256": shifted.sha256,
+        "gpstime_before": shifted.before.to_f64(),
+        "gpstime_after": shifted.after.to_f64(),
+        "kind": shifted.kind.to_string(),
     })))
 }
 

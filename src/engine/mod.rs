@@ -46,6 +46,8 @@ pub struct RunOptions {
     pub stop: StopSignal,
     /// How long requests in flight may still take once the run is stopping.
     pub grace: Duration,
+    /// Where local steps write their files (`shift_time`).
+    pub work_dir: std::path::PathBuf,
 }
 
 impl Default for RunOptions {
@@ -56,6 +58,7 @@ impl Default for RunOptions {
             token_wait: Duration::from_secs(600),
             stop: StopSignal::default(),
             grace: Duration::from_secs(5),
+            work_dir: std::path::PathBuf::from("graceflow.work"),
         }
     }
 }
@@ -127,12 +130,19 @@ impl Journaling {
         done.await.map_err(|_| gone())?
     }
 
-    /// A completed outcome from an earlier run.
+    /// A completed outcome from an earlier run. A local file it produced that is gone (a job
+    /// restarted elsewhere with only its journal) makes it not done: it is made again.
     fn done(&self, step: &str, item: Option<&str>) -> Option<&Outcome> {
         self.previous
             .as_ref()?
             .latest_outcome(step, item)
             .filter(|o| o.status == OutcomeStatus::Done)
+            .filter(
+                |o| match (o.outputs.get("path"), o.outputs.get("gpstime_after")) {
+                    (Some(Json::String(p)), Some(_)) => std::path::Path::new(p).exists(),
+                    _ => true,
+                },
+            )
     }
 
     fn attempts(&self, step: &str, item: Option<&str>) -> u32 {
@@ -216,6 +226,7 @@ struct Shared {
     token_wait: Duration,
     stop: StopSignal,
     grace: Duration,
+    work_dir: std::path::PathBuf,
     /// The run's frozen start, GPS: `delay:` counts from it.
     started_gps: f64,
     /// When each finished step finished, GPS: `after:` counts from it.
@@ -566,6 +577,16 @@ impl Shared {
             }
             Op::SleepUntil { gps } => {
                 return local::sleep_until(*gps, &self.stop)
+                    .await
+                    .map_err(|f| (f, false));
+            }
+            Op::ShiftTime {
+                file,
+                target,
+                kind,
+                options,
+            } => {
+                return local::shift_time(file, &self.work_dir, *kind, *target, *options)
                     .await
                     .map_err(|f| (f, false));
             }
@@ -1120,6 +1141,7 @@ pub async fn run(
         token_wait: opts.token_wait,
         stop: opts.stop,
         grace: opts.grace,
+        work_dir: opts.work_dir,
         started_gps: now_gps,
         finished_gps: Mutex::new(BTreeMap::new()),
     });

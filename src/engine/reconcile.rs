@@ -267,7 +267,8 @@ pub async fn reconcile(
         | Op::Download { .. }
         | Op::WaitFor(_)
         | Op::Assert { .. }
-        | Op::SleepUntil { .. } => Ok(None),
+        | Op::SleepUntil { .. }
+        | Op::ShiftTime { .. } => Ok(None),
     }
 }
 

@@ -214,6 +214,15 @@ impl Parser {
     }
 
     fn expect_duration(&mut self, node: &Node, what: &str) -> Option<Spanned<Duration>> {
+        self.duration(node, what, false)
+    }
+
+    /// A duration that may be zero (`after.delay: 0s`: right after).
+    fn expect_delay(&mut self, node: &Node, what: &str) -> Option<Spanned<Duration>> {
+        self.duration(node, what, true)
+    }
+
+    fn duration(&mut self, node: &Node, what: &str, zero: bool) -> Option<Spanned<Duration>> {
         let duration = match &node.value {
             Value::Int(i) => u64::try_from(*i)
                 .map(Duration::from_secs)
@@ -222,7 +231,7 @@ impl Parser {
             _ => Err(format!("found {}", node.kind_name())),
         };
         match duration {
-            Ok(d) if !d.is_zero() => Some(Spanned::new(d, node.span)),
+            Ok(d) if zero || !d.is_zero() => Some(Spanned::new(d, node.span)),
             Ok(_) => {
                 self.error("value", node.span, format!("`{what}` must be positive"))
                     .hint = Some("give a duration of at least one second, e.g. 30s".into());
@@ -266,7 +275,7 @@ impl Parser {
         for (k, v) in m {
             match k.name.as_str() {
                 "step" => step = self.expect_string(v, "after.step"),
-                "delay" => delay = self.expect_duration(v, "after.delay").map(|d| d.value),
+                "delay" => delay = self.expect_delay(v, "after.delay").map(|d| d.value),
                 other => {
                     self.error(
                         "unknown-field",

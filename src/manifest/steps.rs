@@ -399,6 +399,30 @@ pub struct SleepUntilInput {
     pub gps: f64,
 }
 
+/// Inputs of `shift_time`: a time-shifted copy of an event payload, written into the run's
+/// work folder.
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShiftTimeInput {
+    /// The payload: LIGO_LW XML (plain or gzip), cWB trigger text, JSON with `gpstime`, or a
+    /// VOEvent.
+    #[schemars(extend("format" = "path"))]
+    pub file: PathBuf,
+    /// The GPS time its reference time moves to (a number, or a decimal string for
+    /// nanosecond exactness).
+    #[serde(default)]
+    pub to: Option<serde_json::Value>,
+    /// Or the offset to move it by, in seconds.
+    #[serde(default)]
+    pub by: Option<serde_json::Value>,
+    /// `auto` (default), `ligolw`, `cwb`, `json` or `voevent`.
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// LIGO_LW: also move `process`, `search_summary` and PSD times.
+    #[serde(default)]
+    pub all_times: bool,
+}
+
 macro_rules! spec {
     ($name:literal, $effect:ident, $input:ty, $outputs:expr, $doc:literal) => {
         KindSpec {
@@ -540,6 +564,13 @@ pub const KINDS: &[KindSpec] = &[
         "Search events or superevents."
     ),
     spec!(
+        "shift_time",
+        Local,
+        ShiftTimeInput,
+        shift_outputs,
+        "Write a copy of an event payload moved in time (to a GPS time, or by an offset)."
+    ),
+    spec!(
         "sleep_until",
         Local,
         SleepUntilInput,
@@ -578,6 +609,24 @@ pub const KINDS: &[KindSpec] = &[
 
 fn assert_outputs() -> Vec<(&'static str, Type, &'static str)> {
     vec![("checked", Type::Integer, "how many conditions held")]
+}
+
+fn shift_outputs() -> Vec<(&'static str, Type, &'static str)> {
+    vec![
+        (
+            "path",
+            Type::Path,
+            "the shifted copy, in the run's work folder",
+        ),
+        ("sha256", Type::String, "its SHA-256, hex"),
+        (
+            "gpstime_before",
+            Type::Number,
+            "the payload's reference time before",
+        ),
+        ("gpstime_after", Type::Number, "and after"),
+        ("kind", Type::String, "the payload kind it was read as"),
+    ]
 }
 
 fn sleep_outputs() -> Vec<(&'static str, Type, &'static str)> {

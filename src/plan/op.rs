@@ -13,8 +13,9 @@ use crate::gracedb::{
 };
 use crate::manifest::steps::{
     AssertInput, ConfirmInput, CreateEventInput, CreateSupereventInput, DownloadInput,
-    GetEventInput, LabelInput, MembershipInput, ReplaceEventInput, SearchInput, SignoffInput,
-    SleepUntilInput, SupereventInput, TagInput, UpdateSupereventInput, WaitForInput, WriteLogInput,
+    GetEventInput, LabelInput, MembershipInput, ReplaceEventInput, SearchInput, ShiftTimeInput,
+    SignoffInput, SleepUntilInput, SupereventInput, TagInput, UpdateSupereventInput, WaitForInput,
+    WriteLogInput,
 };
 
 /// What a search looks for.
@@ -119,6 +120,24 @@ pub enum Op {
     SleepUntil {
         gps: f64,
     },
+    ShiftTime {
+        file: PathBuf,
+        target: crate::shift::ShiftTarget,
+        kind: crate::shift::PayloadKind,
+        options: crate::shift::ShiftOptions,
+    },
+}
+
+/// A time or offset as a manifest gives it: a number (its shortest decimal form is what is
+/// read, so `1400000000.5` is exact) or a decimal string.
+fn decimal_text(v: &Json, field: &str) -> Result<String, String> {
+    match v {
+        Json::Number(n) => Ok(n.to_string()),
+        Json::String(s) => Ok(s.trim().to_owned()),
+        other => Err(format!(
+            "`{field}` must be a number of seconds, found {other}"
+        )),
+    }
 }
 
 /// What `wait_for` polls for. Every condition given must hold at once.
@@ -453,6 +472,41 @@ impl Op {
                     message: i.message,
                 }
             }
+            "shift_time" => {
+                use crate::shift::{GpsTime, Offset, PayloadKind, ShiftOptions, ShiftTarget};
+                let i: ShiftTimeInput = typed(inputs)?;
+                let target = match (&i.to, &i.by) {
+                    (Some(to), None) => ShiftTarget::To(
+                        decimal_text(to, "to")?
+                            .parse::<GpsTime>()
+                            .map_err(|e| format!("`to`: {e}"))?,
+                    ),
+                    (None, Some(by)) => ShiftTarget::By(
+                        decimal_text(by, "by")?
+                            .parse::<Offset>()
+                            .map_err(|e| format!("`by`: {e}"))?,
+                    ),
+                    _ => {
+                        return Err(
+                            "`shift_time` takes one of `to` (a GPS time) or `by` (seconds)".into(),
+                        );
+                    }
+                };
+                let kind = match &i.kind {
+                    None => PayloadKind::Auto,
+                    Some(k) => k
+                        .parse::<PayloadKind>()
+                        .map_err(|e| format!("`kind`: {e}"))?,
+                };
+                Op::ShiftTime {
+                    file: path(&i.file),
+                    target,
+                    kind,
+                    options: ShiftOptions {
+                        all_times: i.all_times,
+                    },
+                }
+            }
             "sleep_until" => {
                 let i: SleepUntilInput = typed(inputs)?;
                 Op::SleepUntil { gps: i.gps }
@@ -484,6 +538,14 @@ impl Op {
                 Some(d)
             }
             Op::SleepUntil { gps } => Some(format!("wait until GPS {gps}")),
+            Op::ShiftTime { file, target, .. } => Some(format!(
+                "write a copy of {} {} into the run's work folder",
+                file.display(),
+                match target {
+                    crate::shift::ShiftTarget::To(t) => format!("moved to GPS {t}"),
+                    crate::shift::ShiftTarget::By(o) => format!("moved by {o} s"),
+                }
+            )),
             _ => None,
         }
     }
@@ -499,6 +561,7 @@ impl Op {
                 | Op::WaitFor(_)
                 | Op::Assert { .. }
                 | Op::SleepUntil { .. }
+                | Op::ShiftTime { .. }
         )
     }
 
@@ -567,7 +630,9 @@ impl Op {
                 None,
             ),
             Op::Download { object, file, .. } => Request::download(object, file),
-            Op::WaitFor(_) | Op::Assert { .. } | Op::SleepUntil { .. } => return None,
+            Op::WaitFor(_) | Op::Assert { .. } | Op::SleepUntil { .. } | Op::ShiftTime { .. } => {
+                return None;
+            }
         })
     }
 }

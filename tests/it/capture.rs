@@ -427,7 +427,6 @@ fn usage_errors() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "needs shift_time and after: (merged separately)"]
 async fn replay_manifest_checks_clean() {
     let sc = scene().await;
     sc.capture();
