@@ -507,3 +507,134 @@ fn a_mock_event_generator_cache_is_imported() {
         .assert()
         .code(2);
 }
+
+/// Capture, then replay into two fresh sandboxes at the same chosen time: each replay has the
+/// captured events at `t0 + (gpstime − t_0)`, their event files un-shift to the originals
+/// byte for byte, the selected uploads arrive with their comments, tags and bytes, and the
+/// two replays upload byte-identical files.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_capture_replays_into_another_sandbox_the_same_every_time() {
+    use graceflow::shift::{PayloadKind, ShiftOptions, ShiftTarget, shift_bytes};
+
+    let sc = scene().await;
+    sc.capture();
+    let replay = sc.out().join("replay.yaml");
+    let t0 = 1412345678.25;
+    let original = std::fs::read(coinc()).unwrap();
+    let reference = shift_bytes(
+        &original,
+        "coinc.xml",
+        PayloadKind::Auto,
+        ShiftTarget::By("0".parse().unwrap()),
+        &ShiftOptions::default(),
+    )
+    .unwrap()
+    .before;
+    let mut uploads_per_run = vec![];
+    for n in 0..2 {
+        let target = Sandbox::start().await;
+        let token = sc.work.path().join(format!("replay-token-{n}"));
+        std::fs::write(&token, target.token_with(|_| {}) + "\n").unwrap();
+        let journal = sc.work.path().join(format!("replay-{n}.jsonl"));
+        let out = graceflow(sc.work.path())
+            .arg("run")
+            .arg(&replay)
+            .args(["--server", &target.url(), "--set", &format!("t0={t0}")])
+            .arg("--token-file")
+            .arg(&token)
+            .arg("--journal")
+            .arg(&journal)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+
+        let client = target.client();
+        let events = crate::harness::all_events(&client, "Test").await;
+        assert_eq!(events.len(), 2, "{events:?}");
+        let mut times: Vec<f64> = events.iter().map(|e| e.gpstime.unwrap()).collect();
+        times.sort_by(f64::total_cmp);
+        // The preferred event was 0.289013 s after the captured t_0, the other 1 s later.
+        assert!((times[0] - (t0 + 0.289013)).abs() < 1e-5, "{times:?}");
+        assert!((times[1] - (t0 + 1.289013)).abs() < 1e-5, "{times:?}");
+        let s = crate::harness::all_superevents(&client, "category: Test").await;
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].t_0, t0);
+        assert_eq!(s[0].gw_events.len(), 2);
+
+        // The preferred event's file, moved back, is the original byte for byte.
+        let preferred = events
+            .iter()
+            .find(|e| (e.gpstime.unwrap() - times[0]).abs() < 1e-9)
+            .unwrap();
+        let object = ObjectId::Event(preferred.graceid.clone());
+        let dest = sc.work.path().join(format!("back-{n}.xml"));
+        let file = graceflow::gracedb::FileRef::parse("coinc.xml,0").unwrap();
+        client.download(&object, &file, &dest).await.unwrap();
+        let back = shift_bytes(
+            &std::fs::read(&dest).unwrap(),
+            "coinc.xml",
+            PayloadKind::Auto,
+            ShiftTarget::To(reference),
+            &ShiftOptions::default(),
+        )
+        .unwrap();
+        assert!(back.bytes == original, "the un-shifted event file differs");
+
+        // The products came along with their comments, tags and bytes.
+        let logs = client.logs(&object).await.unwrap();
+        let sky: Vec<_> = logs
+            .iter()
+            .filter(|l| l.filename == "bayestar.multiorder.fits")
+            .collect();
+        assert_eq!(sky.len(), 2, "{logs:?}");
+        assert_eq!(sky[0].comment, "sky map");
+        assert_eq!(sky[1].comment, ODD);
+        assert_eq!(sky[1].tag_names, vec!["sky_loc", "public"]);
+        for (name, version) in [
+            ("bayestar.multiorder.fits", 0),
+            ("bayestar.multiorder.fits", 1),
+            ("gstlal.p_astro.json", 0),
+        ] {
+            let want = &sc
+                .uploaded
+                .iter()
+                .find(|(o, n, v, _)| o == sc.preferred.as_str() && n == name && *v == version)
+                .unwrap()
+                .3;
+            let got = client
+                .remote_sha256(
+                    &object,
+                    &graceflow::gracedb::FileRef {
+                        name: name.into(),
+                        version: Some(version),
+                    },
+                )
+                .await
+                .unwrap();
+            assert_eq!(&got, want, "{name},{version}");
+        }
+        assert!(
+            logs.iter().any(|l| l.comment.starts_with("Replay of ")),
+            "provenance entry"
+        );
+
+        // Every upload of the run, by step and item, with its checksum.
+        let j = graceflow::journal::read(&journal).unwrap();
+        let uploads: Vec<(String, String)> = j
+            .intents()
+            .filter_map(|i| {
+                let sha = i.request.get("file")?.get("sha256")?.as_str()?.to_owned();
+                Some((i.step.clone(), sha))
+            })
+            .collect();
+        uploads_per_run.push(uploads);
+    }
+    let mut a = uploads_per_run[0].clone();
+    let mut b = uploads_per_run[1].clone();
+    a.sort();
+    b.sort();
+    // Two event files and three products.
+    assert_eq!(a.len(), 5, "{a:?}");
+    assert_eq!(a, b, "two replays at the same t0 upload the same bytes");
+}
