@@ -281,15 +281,20 @@ pub async fn run(a: RunArgs) -> anyhow::Result<Exit> {
 
 /// Where local steps write files: the job's scratch directory under HTCondor (transferred
 /// nowhere, and remade on a restart), else beside the journal.
+/// Absolute, because the paths it holds reach other steps, which resolve relative paths
+/// against the manifest's directory, not the current one.
 fn work_dir(journal: &Path) -> PathBuf {
-    if let Some(scratch) = std::env::var_os("_CONDOR_SCRATCH_DIR") {
-        return PathBuf::from(scratch).join("graceflow.work");
-    }
-    let name = journal
-        .file_name()
-        .map(|n| n.to_string_lossy().trim_end_matches(".jsonl").to_owned())
-        .unwrap_or_else(|| "graceflow".into());
-    journal.with_file_name(format!("{name}.work"))
+    let dir = match std::env::var_os("_CONDOR_SCRATCH_DIR") {
+        Some(scratch) => PathBuf::from(scratch).join("graceflow.work"),
+        None => {
+            let name = journal
+                .file_name()
+                .map(|n| n.to_string_lossy().trim_end_matches(".jsonl").to_owned())
+                .unwrap_or_else(|| "graceflow".into());
+            journal.with_file_name(format!("{name}.work"))
+        }
+    };
+    std::path::absolute(&dir).unwrap_or(dir)
 }
 
 fn seconds(s: i64) -> std::time::Duration {

@@ -542,8 +542,10 @@ async fn a_capture_replays_into_another_sandbox_the_same_every_time() {
             .args(["--server", &target.url(), "--set", &format!("t0={t0}")])
             .arg("--token-file")
             .arg(&token)
+            // Relative to the current directory, which is not the manifest's: the shifted
+            // file's path must still reach the step that uploads it.
             .arg("--journal")
-            .arg(&journal)
+            .arg(format!("replay-{n}.jsonl"))
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
