@@ -5,7 +5,7 @@
 //! `scripts/soak` runs the kill loop hundreds of times (`GRACEFLOW_SOAK_RUNS`) and prints the
 //! counts.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -337,4 +337,132 @@ async fn sigterm_lets_requests_in_flight_finish_records_them_and_exits_75() {
     );
     let wrong = discrepancies(&sb.client()).await;
     assert!(wrong.is_empty(), "{wrong:?}");
+}
+
+/// Copy what HTCondor would transfer in (the manifest, its files, and the journal if there is
+/// one) into a fresh scratch directory with a credentials directory.
+fn scratch_from(submit: &Path, journal: Option<&Path>) -> tempfile::TempDir {
+    let scratch = tempfile::tempdir().unwrap();
+    for f in ["m.yaml", "coinc.xml", "p_astro.json"] {
+        std::fs::copy(submit.join(f), scratch.path().join(f)).unwrap();
+    }
+    if let Some(j) = journal {
+        std::fs::copy(j, scratch.path().join("j.jsonl")).unwrap();
+    }
+    std::fs::create_dir(scratch.path().join(".condor_creds")).unwrap();
+    scratch
+}
+
+/// The payload as a starter runs it: in a scratch directory, with the token HTCondor keeps
+/// renewing (by rename, short-lived) in `.condor_creds/igwn_limited.use`, named by
+/// `BEARER_TOKEN_FILE`. Evicted with SIGTERM mid-run, then started again in a fresh scratch
+/// directory with only the journal transferred back, it finishes the work exactly once.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_evicted_job_restarted_elsewhere_with_its_journal_finishes_exactly_once() {
+    use std::sync::{Arc, Mutex};
+
+    let sb = Sandbox::start_with(|c| c.faults.latency = Duration::from_millis(300)).await;
+    let submit = work(&sb);
+    let creds_file = |scratch: &Path| scratch.join(".condor_creds/igwn_limited.use");
+    // The credential monitor: a fresh 2-second token every 400 ms, replacing the file; every
+    // token minted is kept, to look for it in the output.
+    let current: Arc<Mutex<Option<PathBuf>>> = Arc::new(Mutex::new(None));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let minted: Arc<Mutex<Vec<String>>> = Arc::default();
+    let mint = {
+        // The same key as the running sandbox's, read from its data directory.
+        let issuer = Arc::new(graceflow::sandbox::issuer_for(sb.dir.path()).unwrap());
+        let minted = minted.clone();
+        move || {
+            let token = issuer
+                .mint(&graceflow::sandbox::TokenRequest {
+                    subject: crate::harness::USER.into(),
+                    lifetime: 2,
+                    ..Default::default()
+                })
+                .unwrap();
+            minted.lock().unwrap().push(token.clone());
+            token
+        }
+    };
+    let renewer = {
+        let (current, stop, mint) = (current.clone(), stop.clone(), mint.clone());
+        std::thread::spawn(move || {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                if let Some(path) = current.lock().unwrap().clone() {
+                    let tmp = path.with_extension("tmp");
+                    std::fs::write(&tmp, mint()).unwrap();
+                    std::fs::rename(&tmp, &path).unwrap();
+                }
+                std::thread::sleep(Duration::from_millis(400));
+            }
+        })
+    };
+    let start = |scratch: &Path| {
+        std::fs::write(creds_file(scratch), mint()).unwrap();
+        *current.lock().unwrap() = Some(creds_file(scratch));
+        let mut c = Command::new(env!("CARGO_BIN_EXE_graceflow"));
+        c.current_dir(scratch)
+            .env_remove("BEARER_TOKEN")
+            .env("_CONDOR_SCRATCH_DIR", scratch)
+            .env("_CONDOR_CREDS", scratch.join(".condor_creds"))
+            .env("BEARER_TOKEN_FILE", creds_file(scratch))
+            .args([
+                "run",
+                "m.yaml",
+                "--server",
+                &sb.url(),
+                "--journal",
+                "j.jsonl",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        c.spawn().unwrap()
+    };
+
+    let first = scratch_from(submit.path(), None);
+    let job = start(first.path());
+    let journal = first.path().join("j.jsonl");
+    for _ in 0..4000 {
+        let text = std::fs::read_to_string(&journal).unwrap_or_default();
+        if text.matches("\"type\":\"outcome\"").count() >= 8 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    Command::new("kill")
+        .args(["-TERM", &job.id().to_string()])
+        .status()
+        .unwrap();
+    let evicted = job.wait_with_output().unwrap();
+    let first_err = String::from_utf8_lossy(&evicted.stderr).into_owned();
+    assert_eq!(evicted.status.code(), Some(75), "{first_err}");
+    assert!(
+        first_err.contains("graceflow: new journal j.jsonl"),
+        "{first_err}"
+    );
+
+    // ON_EXIT_OR_EVICT brings the journal back; the next execute point starts from it alone.
+    let transferred = submit.path().join("j.jsonl");
+    std::fs::copy(&journal, &transferred).unwrap();
+    drop(first);
+    let second = scratch_from(submit.path(), Some(&transferred));
+    let out = start(second.path()).wait_with_output().unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    renewer.join().unwrap();
+    let tokens = minted.lock().unwrap().clone();
+    let second_err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{second_err}");
+    assert!(second_err.contains("resuming from j.jsonl"), "{second_err}");
+    let wrong = discrepancies(&sb.client()).await;
+    assert!(wrong.is_empty(), "{wrong:?}");
+    // The job ran through several renewals, and no token reached its output or journal.
+    assert!(tokens.len() >= 5, "{} tokens", tokens.len());
+    let journal_text = std::fs::read_to_string(second.path().join("j.jsonl")).unwrap();
+    for t in &tokens {
+        let sig = t.rsplit('.').next().unwrap();
+        for text in [&first_err, &second_err, &journal_text] {
+            assert!(!text.contains(sig), "a token leaked");
+        }
+    }
 }
