@@ -55,6 +55,11 @@ pub fn read_files(a: &Analysis, env: &BTreeMap<String, String>) -> Result<ReadFi
                 t.exprs()
                     .any(|e| e.refs.iter().any(|r| r.root == Root::Steps))
             });
+            // A literal path is read whether or not the step sends it (`shift_time` reads
+            // its payload locally).
+            if is_file && let Input::Literal(serde_json::Value::String(path)) = v {
+                files.insert(absolute(&a.base_dir, Path::new(path)));
+            }
             let described = format!("step `{}` uploads `{k}`", step.id.value);
             if is_file && deferred && !unknown.iter().any(|u: &String| u.starts_with(&described)) {
                 unknown.push(format!("{described}, named by another step's output"));

@@ -104,6 +104,11 @@ pub async fn reconcile(
                 query.push_str(&format!(" {s}"));
             }
             query.push_str(&format!(" submitter: \"{me}\""));
+            // The time the server will have read from the file, when we can read it too: one
+            // candidate instead of every event of ours since the intent.
+            if let Some(t) = payload_time(&c.file).await {
+                query.push_str(&format!(" gpstime: {} .. {}", t - 0.001, t + 0.001));
+            }
             let mut pages = client
                 .search_events(&Search {
                     query,
@@ -270,6 +275,20 @@ pub async fn reconcile(
         | Op::SleepUntil { .. }
         | Op::ShiftTime { .. } => Ok(None),
     }
+}
+
+/// The event time in a payload, as `shift_time` reads it (`None` for a kind it does not read).
+async fn payload_time(file: &std::path::Path) -> Option<f64> {
+    use crate::shift::{Offset, PayloadKind, ShiftOptions, ShiftTarget, shift_path};
+    let file = file.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let target = ShiftTarget::By(Offset::from_nanos(0));
+        shift_path(&file, PayloadKind::Auto, target, &ShiftOptions::default()).ok()
+    })
+    .await
+    .ok()
+    .flatten()
+    .map(|s| s.before.to_f64())
 }
 
 /// Whether the server's `name` (at `version`, or the latest) has the SHA-256 `sha`. A file

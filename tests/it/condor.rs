@@ -413,3 +413,210 @@ fn check_outside_a_job_finds_nothing() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("not inside an HTCondor job"), "{text}");
 }
+
+/// The words of a submit file's new-syntax `arguments`, with `$(macro)`s replaced: words are
+/// split at spaces outside single quotes, and `''` inside them is one quote.
+fn argv(arguments: &str, macros: &BTreeMap<String, String>) -> Vec<String> {
+    let mut words = vec![];
+    let (mut word, mut quoted, mut chars) = (String::new(), false, arguments.chars().peekable());
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' if quoted && chars.peek() == Some(&'\'') => {
+                chars.next();
+                word.push('\'');
+            }
+            '\'' => quoted = !quoted,
+            ' ' if !quoted => {
+                if !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+            }
+            c => word.push(c),
+        }
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    words.iter().map(|w| expand(w, macros)).collect()
+}
+
+fn expand(s: &str, macros: &BTreeMap<String, String>) -> String {
+    let mut out = s.to_owned();
+    for (k, v) in macros {
+        out = out.replace(&format!("$({k})"), v);
+    }
+    out.replace("$(DOLLAR)", "$")
+}
+
+fn submit_value<'a>(submit: &'a str, key: &str) -> &'a str {
+    submit
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once('=')?;
+            (k.trim() == key).then(|| v.trim())
+        })
+        .unwrap_or_else(|| panic!("no {key} in the submit file"))
+}
+
+/// A DAG of 50 injections, each time-shifted to its own GPS time from a CSV row, run by a
+/// small stand-in for DAGMan: at most MAXJOBS nodes at once, each attempt in a fresh scratch
+/// directory holding only `transfer_input_files` (and the journal transferred back from the
+/// last attempt), RETRY on the real exit codes unless 1. The sandbox fails 15 % of requests
+/// and loses 5 % of answers, and each run gives up after 2 attempts per request, so nodes do
+/// exit 75 and are retried. Afterwards every injection exists exactly once.
+#[tokio::test(flavor = "multi_thread")]
+async fn fifty_dag_nodes_under_faults_are_each_done_exactly_once() {
+    use graceflow::sandbox::FaultConfig;
+
+    let sb = Sandbox::start_with(|c| {
+        c.faults = FaultConfig {
+            fail_rate: 0.15,
+            statuses: vec![502, 503, 504],
+            drop_rate: 0.05,
+            seed: 50,
+            ..Default::default()
+        }
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(crate::harness::coinc(), dir.path().join("coinc.xml")).unwrap();
+    std::fs::write(
+        dir.path().join("inject.yaml"),
+        r#"version: 1
+vars: { n: 0, t: 1400000000 }
+defaults:
+  retry: { attempts: 2, backoff: 10ms, max_delay: 20ms }
+steps:
+  - id: shift
+    shift_time: { file: coinc.xml, to: "${{ vars.t }}" }
+  - id: event
+    create_event: { group: Test, pipeline: gstlal, file: "${{ steps.shift.path }}" }
+  - id: note
+    write_log: { object: "${{ steps.event.graceid }}", comment: "node ${{ vars.n }}" }
+  - id: label
+    add_label: { object: "${{ steps.event.graceid }}", label: EM_READY }
+"#,
+    )
+    .unwrap();
+    let times: Vec<f64> = (0..50)
+        .map(|n| 1400000000.25 + 10.0 * f64::from(n))
+        .collect();
+    let csv: String = std::iter::once("n,t\n".to_owned())
+        .chain(times.iter().enumerate().map(|(n, t)| format!("{n},{t}\n")))
+        .collect();
+    std::fs::write(dir.path().join("rows.csv"), csv).unwrap();
+    graceflow(dir.path())
+        .args(["condor", "dag", "--each", "rows.csv", "inject.yaml"])
+        .args(["--server", &sb.url(), "--retry", "10", "--maxjobs", "8"])
+        .assert()
+        .success();
+    let dag = parse_dag(&std::fs::read_to_string(dir.path().join("inject.dag")).unwrap());
+    let submit = std::fs::read_to_string(dir.path().join("inject.sub")).unwrap();
+    let arguments = submit_value(&submit, "arguments")
+        .trim_matches('"')
+        .to_owned();
+    let inputs: Vec<String> = submit_value(&submit, "transfer_input_files")
+        .split(',')
+        .map(|s| s.trim().to_owned())
+        .collect();
+    let output = submit_value(&submit, "transfer_output_files").to_owned();
+    let maxjobs = dag
+        .iter()
+        .find_map(|l| match l {
+            Line::MaxJobs(_, n) => Some(*n),
+            _ => None,
+        })
+        .unwrap();
+    let nodes: Vec<(String, BTreeMap<String, String>, u32, i32)> = dag
+        .iter()
+        .filter_map(|l| match l {
+            Line::Job(name, _) => {
+                let vars = dag.iter().find_map(|x| match x {
+                    Line::Vars(n, v) if n == name => Some(v.iter().cloned().collect()),
+                    _ => None,
+                })?;
+                let (retry, unless) = dag.iter().find_map(|x| match x {
+                    Line::Retry(n, r, u) if n == name => Some((*r, *u)),
+                    _ => None,
+                })?;
+                Some((name.clone(), vars, retry, unless))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(nodes.len(), 50);
+
+    let token = sb.token_with(|_| {});
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(maxjobs as usize));
+    let mut runs = tokio::task::JoinSet::new();
+    for (name, macros, retry, unless) in nodes {
+        let (slots, submit_dir, token) = (slots.clone(), dir.path().to_owned(), token.clone());
+        let (arguments, inputs, output) = (arguments.clone(), inputs.clone(), output.clone());
+        runs.spawn(async move {
+            let _slot = slots.acquire().await.unwrap();
+            let mut attempts = 0;
+            loop {
+                attempts += 1;
+                let scratch = tempfile::tempdir().unwrap();
+                for f in &inputs {
+                    let f = expand(f, &macros);
+                    std::fs::copy(submit_dir.join(&f), scratch.path().join(&f)).unwrap();
+                }
+                let creds = scratch.path().join(".condor_creds");
+                std::fs::create_dir(&creds).unwrap();
+                std::fs::write(creds.join("igwn_limited.use"), &token).unwrap();
+                let run = tokio::process::Command::new(env!("CARGO_BIN_EXE_graceflow"))
+                    .current_dir(scratch.path())
+                    .env_remove("BEARER_TOKEN")
+                    .env("_CONDOR_SCRATCH_DIR", scratch.path())
+                    .env("BEARER_TOKEN_FILE", creds.join("igwn_limited.use"))
+                    .args(argv(&arguments, &macros))
+                    .output()
+                    .await
+                    .unwrap();
+                let status = run.status;
+                // ON_EXIT_OR_EVICT: the journal comes back whatever happened.
+                let out = expand(&output, &macros);
+                std::fs::copy(scratch.path().join(&out), submit_dir.join(&out)).unwrap();
+                let code = status.code().unwrap_or(-1);
+                if code == 0 || code == unless || attempts > retry {
+                    let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
+                    return (name, code, attempts, stderr);
+                }
+            }
+        });
+    }
+    let mut retried = 0;
+    while let Some(r) = runs.join_next().await {
+        let (name, code, attempts, stderr) = r.unwrap();
+        assert_eq!(
+            code, 0,
+            "node {name} ended with {code} after {attempts} attempts:\n{stderr}"
+        );
+        retried += usize::from(attempts > 1);
+    }
+    assert!(
+        retried > 0,
+        "no node needed a retry: the faults did not bite"
+    );
+
+    sb.running.set_faults(FaultConfig::default());
+    let client = sb.client();
+    let events = crate::harness::all_events(&client, "Test").await;
+    let mut got: Vec<f64> = events.iter().map(|e| e.gpstime.unwrap()).collect();
+    got.sort_by(f64::total_cmp);
+    assert_eq!(got.len(), 50, "one event per node");
+    for (g, t) in got.iter().zip(&times) {
+        assert!((g - t).abs() < 1e-6, "{g} != {t}");
+    }
+    for e in &events {
+        let object = graceflow::gracedb::ObjectId::Event(e.graceid.clone());
+        let logs = client.logs(&object).await.unwrap();
+        let notes = logs
+            .iter()
+            .filter(|l| l.comment.starts_with("node "))
+            .count();
+        assert_eq!(notes, 1, "{}: {notes} notes", e.graceid);
+        assert!(e.labels.contains(&"EM_READY".to_owned()), "{}", e.graceid);
+    }
+}
