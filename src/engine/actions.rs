@@ -197,7 +197,10 @@ pub async fn perform(client: &GraceDb, op: &Op) -> Result<Map<String, Json>, Gra
 /// The outputs of an operation the server answered "already applied" to, read back from
 /// the server. (Labels and tags never get here: the client turns those answers into
 /// success itself.)
-pub async fn already_done(client: &GraceDb, op: &Op) -> Result<Map<String, Json>, GraceDbError> {
+pub(super) async fn already_done(
+    client: &GraceDb,
+    op: &Op,
+) -> Result<Map<String, Json>, GraceDbError> {
     Ok(match op {
         Op::ConfirmAsGw { superevent, .. } => {
             superevent_outputs(&client.superevent(superevent).await?)

@@ -20,7 +20,8 @@ use serde_json::{Map, Value as Json};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-pub use actions::{already_done, perform, summary};
+use actions::already_done;
+pub use actions::{perform, summary};
 pub use event::{EngineEvent, Reporter, Silent, StepStatus};
 pub use stop::StopSignal;
 

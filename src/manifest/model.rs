@@ -53,7 +53,7 @@ pub struct Defaults {
     pub retry: Option<Spanned<RetrySpec>>,
 }
 
-/// How a step is retried (applied by the engine; see the retry issue).
+/// How a step is retried (applied by the engine: `engine/retry.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetrySpec {
     /// Attempts in all, including the first.
