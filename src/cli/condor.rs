@@ -332,6 +332,37 @@ fn journal_place(journal_dir: Option<&Path>, name: &str, macros: bool) -> (Journ
     }
 }
 
+/// The submit description of one `graceflow run` of a prepared manifest, its journal
+/// (`(journal directory, journal name, submit directory)`) created empty when it is
+/// transferred, so that `condor_submit` finds it.
+fn run_submit(
+    job: &JobArgs,
+    p: Prepared,
+    (journal_dir, journal_name, out): (Option<&Path>, &str, &Path),
+    usage: String,
+    retries: Retries,
+    logs: String,
+) -> anyhow::Result<SubmitFile> {
+    let (journal, journal_arg) = journal_place(journal_dir, journal_name, false);
+    if journal_dir.is_none() {
+        touch_journal(&out.join(journal_name))?;
+    }
+    let mut inputs = vec![p.manifest.clone()];
+    inputs.extend(p.inputs);
+    Ok(SubmitFile {
+        title: format!("graceflow run {}", p.manifest),
+        usage,
+        executable: job.executable()?,
+        arguments: job.run_arguments(&p.manifest, &journal_arg),
+        inputs,
+        not_transferred: p.not_transferred,
+        journal,
+        oauth: job.oauth()?,
+        retries,
+        logs,
+    })
+}
+
 fn submit(a: SubmitArgs) -> anyhow::Result<Exit> {
     let out = out_dir(&a.job.out)?;
     let Some(p) = prepare(&a.file, &a.job.set, &out)? else {
@@ -340,25 +371,18 @@ fn submit(a: SubmitArgs) -> anyhow::Result<Exit> {
     a.job.warn_about_server(&p.analysis, &a.file)?;
     let stem = stem(&a.file);
     let journal_dir = a.job.journal_dir()?;
-    let journal_name = format!("{stem}.journal.jsonl");
-    let (journal, journal_arg) = journal_place(journal_dir.as_deref(), &journal_name, false);
-    if journal_dir.is_none() {
-        touch_journal(&out.join(&journal_name))?;
-    }
-    let mut inputs = vec![p.manifest.clone()];
-    inputs.extend(p.inputs);
-    let sub = SubmitFile {
-        title: format!("graceflow run {}", p.manifest),
-        usage: format!("submit with `condor_submit {stem}.sub` from this directory"),
-        executable: a.job.executable()?,
-        arguments: a.job.run_arguments(&p.manifest, &journal_arg),
-        inputs,
-        not_transferred: p.not_transferred,
-        journal,
-        oauth: a.job.oauth()?,
-        retries: Retries::Job(a.max_retries),
-        logs: stem.clone(),
-    };
+    let sub = run_submit(
+        &a.job,
+        p,
+        (
+            journal_dir.as_deref(),
+            &format!("{stem}.journal.jsonl"),
+            &out,
+        ),
+        format!("submit with `condor_submit {stem}.sub` from this directory"),
+        Retries::Job(a.max_retries),
+        stem.clone(),
+    )?;
     write(&out.join(format!("{stem}.sub")), &sub.render())?;
     Ok(Exit::Success)
 }
@@ -490,27 +514,19 @@ fn dag(a: DagArgs) -> anyhow::Result<Exit> {
                 node = format!("{}_{n}", quote::node_name(&stem(file)));
                 n += 1;
             }
-            let journal_name = format!("{node}.journal.jsonl");
-            let (journal, journal_arg) =
-                journal_place(journal_dir.as_deref(), &journal_name, false);
-            if journal_dir.is_none() {
-                touch_journal(&out.join(&journal_name))?;
-            }
             journals.push(journal_of(&node));
-            let mut inputs = vec![p.manifest.clone()];
-            inputs.extend(p.inputs);
-            let sub = SubmitFile {
-                title: format!("graceflow run {}", p.manifest),
-                usage: format!("node {node} of {name}.dag"),
-                executable: a.job.executable()?,
-                arguments: a.job.run_arguments(&p.manifest, &journal_arg),
-                inputs,
-                not_transferred: p.not_transferred,
-                journal,
-                oauth: a.job.oauth()?,
-                retries: Retries::Dagman,
-                logs: format!("logs/{node}"),
-            };
+            let sub = run_submit(
+                &a.job,
+                p,
+                (
+                    journal_dir.as_deref(),
+                    &format!("{node}.journal.jsonl"),
+                    &out,
+                ),
+                format!("node {node} of {name}.dag"),
+                Retries::Dagman,
+                format!("logs/{node}"),
+            )?;
             write(&out.join(format!("{node}.sub")), &sub.render())?;
             nodes.push(Node {
                 name: node.clone(),

@@ -32,6 +32,7 @@ use crate::journal::{
     Intent, Journal, JournalError, JournalWriter, Note, Outcome, OutcomeStatus, Record,
     utc_now_string,
 };
+use crate::manifest::steps::Effect;
 use crate::plan::{Op, item_key, truthy};
 
 /// How to run.
@@ -131,19 +132,12 @@ impl Journaling {
         done.await.map_err(|_| gone())?
     }
 
-    /// A completed outcome from an earlier run. A local file it produced that is gone (a job
-    /// restarted elsewhere with only its journal) makes it not done: it is made again.
+    /// A completed outcome from an earlier run.
     fn done(&self, step: &str, item: Option<&str>) -> Option<&Outcome> {
         self.previous
             .as_ref()?
             .latest_outcome(step, item)
             .filter(|o| o.status == OutcomeStatus::Done)
-            .filter(
-                |o| match (o.outputs.get("path"), o.outputs.get("gpstime_after")) {
-                    (Some(Json::String(p)), Some(_)) => std::path::Path::new(p).exists(),
-                    _ => true,
-                },
-            )
     }
 
     fn attempts(&self, step: &str, item: Option<&str>) -> u32 {
@@ -274,6 +268,20 @@ impl Shared {
         }
     }
 
+    /// A completed outcome of `step` from an earlier run. A local step whose `path` output
+    /// is gone (a job restarted elsewhere with only its journal) is not done: the file is made
+    /// again, identical.
+    fn done(&self, step: usize, item: Option<&str>) -> Option<&Outcome> {
+        let s = &self.analysis.manifest.steps[step];
+        let o = self.journal.done(&s.id.value, item)?;
+        let makes_a_file = s.kind.effect == Effect::Local
+            && s.kind.output("path") == Some(crate::expr::Type::Path);
+        match o.outputs.get("path") {
+            Some(Json::String(p)) if makes_a_file && !std::path::Path::new(p).exists() => None,
+            _ => Some(o),
+        }
+    }
+
     fn resolve(&self, input: &Input, ctx: &Context) -> Result<Json, String> {
         input.resolve(&self.evaluator, ctx).map_err(|(e, span)| {
             let (line, col) = self.analysis.manifest.source.line_col(span.offset);
@@ -294,7 +302,7 @@ impl Shared {
     ) -> Result<Result<Map<String, Json>, Failure>, EngineError> {
         let s = &self.analysis.manifest.steps[step];
         let id = s.id.value.as_str();
-        if let Some(o) = self.journal.done(id, item.as_deref()) {
+        if let Some(o) = self.done(step, item.as_deref()) {
             return Ok(Ok(o.outputs.clone()));
         }
         let inputs = match self.resolve(&self.analysis.steps[step].inputs, ctx) {
@@ -757,7 +765,7 @@ impl Shared {
         let id = s.id.value.clone();
         let t0 = Instant::now();
         // Done in an earlier run: its outputs are final, whatever the condition says now.
-        if let Some(o) = self.journal.done(&id, None) {
+        if let Some(o) = self.done(step, None) {
             if let Some(t) = crate::gps::parse_utc(&o.finished) {
                 self.mark_finished(&id, crate::gps::utc_to_gps(t));
             }
